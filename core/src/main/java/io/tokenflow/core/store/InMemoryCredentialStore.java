@@ -1,0 +1,77 @@
+package io.tokenflow.core.store;
+
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A store in this JVM's memory: the default. Its refresh lease is always free (the service's own
+ * single flight already coordinates callers). {@link #changes()} reports every save, so several
+ * services sharing one instance see each other's credentials, and a test can play an operator who
+ * writes a new credential.
+ */
+public final class InMemoryCredentialStore implements CredentialStore {
+
+    private static final RefreshLease FREE = () -> Mono.empty();
+
+    private final AtomicReference<@Nullable Credential> current;
+    private final Sinks.Many<Credential> changes = Sinks.many().multicast().directBestEffort();
+
+    private InMemoryCredentialStore(@Nullable Credential initial) {
+        this.current = new AtomicReference<>(initial);
+    }
+
+    /** An empty store. */
+    public static InMemoryCredentialStore empty() {
+        return new InMemoryCredentialStore(null);
+    }
+
+    /** A store holding {@code credential}. */
+    public static InMemoryCredentialStore of(Credential credential) {
+        return new InMemoryCredentialStore(credential);
+    }
+
+    @Override
+    public Mono<Credential> load() {
+        return Mono.fromSupplier(current::get);
+    }
+
+    @Override
+    public Mono<Void> save(Credential credential) {
+        return Mono.fromRunnable(() -> {
+            Credential previous = current.getAndUpdate(old -> {
+                if (old != null && old.refreshToken().isPresent() && credential.refreshToken().isEmpty()) {
+                    throw io.tokenflow.core.CredentialDowngradeException.refreshTokenWouldBeLost(describe());
+                }
+                return credential;
+            });
+            if (!credential.equals(previous)) {
+                synchronized (changes) {
+                    changes.tryEmitNext(credential);
+                }
+            }
+        });
+    }
+
+    @Override
+    public Mono<Void> clear() {
+        return Mono.fromRunnable(() -> current.set(null));
+    }
+
+    @Override
+    public Flux<Credential> changes() {
+        return changes.asFlux();
+    }
+
+    @Override
+    public Mono<RefreshLease> acquireRefreshLease() {
+        return Mono.just(FREE);
+    }
+
+    @Override
+    public String describe() {
+        return "memory";
+    }
+}
