@@ -539,14 +539,15 @@ public final class TokenService implements Disposable {
         };
     }
 
-    /** Called under the mutex: a held token whose time is up leaves the hot path. */
+    /** Called under the mutex: a held token whose time is up leaves the hot path (the caller then starts or joins a refresh). */
     private void expireIfDue() {
         Snapshot s = snapshot;
         if (s.hot != null && now().toEpochMilli() >= s.validUntil) {
-            expired(s.generation);
+            expireLocked(s);
         }
     }
 
+    /** The expiry timer of a token generation. */
     private void expired(long generation) {
         Job started = null;
         synchronized (mutex) {
@@ -554,29 +555,39 @@ public final class TokenService implements Disposable {
             if (s.generation != generation || s.hot == null || s.status() == Status.STOPPED) {
                 return;
             }
-            Instant now = now();
-            if (now.toEpochMilli() < s.validUntil) {
+            long now = now().toEpochMilli();
+            if (now < s.validUntil) {
                 expiryTimer.dispose();
-                expiryTimer = schedule(() -> expired(generation), s.validUntil - now.toEpochMilli());
+                expiryTimer = schedule(() -> expired(generation), s.validUntil - now);
                 return;
             }
-            boolean failing = s.status() == Status.DEGRADED || (s.job != null && s.job.failedAttempts > 0);
-            if (failing) {
-                long streakStart = s.streakStart >= 0 ? s.streakStart : s.job.firstFailureAt;
-                WorkloadState state = new WorkloadState(Status.AUTH_RETRYING, now, Optional.empty(), s.state.lastFailure(),
-                        s.state.nextAttemptAt(), Math.max(s.state.consecutiveFailures(), s.job == null ? 0 : s.job.failedAttempts));
-                log.warn("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", this);
-                moveTo(s, new Snapshot(state, s.credential, null, Long.MIN_VALUE, s.generation, s.job, s.rejected, streakStart, s.lastError));
-            } else {
-                snapshot = s.withoutToken();
-                if (s.job == null) {
-                    started = startJob(true);
-                }
+            expireLocked(s);
+            if (snapshot.status() == Status.RUNNING && snapshot.job == null) {
+                started = startJob(true);
             }
         }
         if (started != null) {
             started.start();
         }
+    }
+
+    /**
+     * Takes an expired token off the hot path. While refreshing fails (DEGRADED, or the refresh in
+     * flight has failed already) that is AUTH_RETRYING; otherwise the status stays and callers join
+     * the refresh.
+     */
+    private void expireLocked(Snapshot s) {
+        boolean failing = s.status() == Status.DEGRADED || (s.job != null && s.job.failedAttempts > 0);
+        if (!failing) {
+            snapshot = s.withoutToken();
+            return;
+        }
+        long streakStart = s.streakStart >= 0 ? s.streakStart : s.job.firstFailureAt;
+        int failures = Math.max(s.state.consecutiveFailures(), s.job == null ? 0 : s.job.failedAttempts);
+        WorkloadState state = new WorkloadState(Status.AUTH_RETRYING, now(), Optional.empty(), s.state.lastFailure(),
+                s.state.nextAttemptAt(), failures);
+        log.warn("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", this);
+        moveTo(s, new Snapshot(state, s.credential, null, Long.MIN_VALUE, s.generation, s.job, s.rejected, streakStart, s.lastError));
     }
 
     private void proactiveRefresh(long generation) {
