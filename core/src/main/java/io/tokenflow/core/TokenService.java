@@ -174,7 +174,8 @@ public final class TokenService implements Disposable {
         synchronized (mutex) {
             Snapshot s = snapshot;
             AccessToken held = s.token();
-            if (s.status() == Status.STOPPED || held == null || !held.equals(rejected)) {
+            if (held == null || !held.equals(rejected) || !s.status().servesTokens() && s.status() != Status.STARTING) {
+                // A newer token is held, or none can be had now (fail fast, keep the retry cadence).
                 return token();
             }
             if (s.rejected) {

@@ -300,6 +300,20 @@ class StateMachineTest {
     }
 
     @Test
+    void aRejectedTokenWhileAuthRetryingFailsFastWithoutAnExtraRequest() {
+        TokenService service = start();
+        AccessToken held = currentToken(service);
+        degrade(service);
+        advanceTo(held.expiresAt().orElseThrow());
+        assertThat(service.state().status()).isEqualTo(AUTH_RETRYING);
+        int before = fake.requests();
+
+        StepVerifier.create(service.tokenRejected(held)).expectError(TokenUnavailableException.class).verify(Duration.ofSeconds(1));
+
+        assertThat(fake.requests()).isEqualTo(before);
+    }
+
+    @Test
     void refreshIsTheManualWayOutOfUnauthenticated() {
         fake.always(permanent("invalid_client"));
         TokenService service = start();
