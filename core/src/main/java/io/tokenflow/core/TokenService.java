@@ -93,9 +93,11 @@ public final class TokenService implements Disposable {
         this.refreshJitter = b.refreshJitter;
         this.expiryMargin = b.expiryMargin;
         this.defaultLifetime = b.defaultLifetime;
-        // Each subscriber gets the latest state and then every transition; one that does not
-        // keep up sees the latest only, on its own worker, so it never blocks the service.
-        this.states = stateSink.asFlux().onBackpressureLatest().publishOn(scheduler, 1);
+        // Each subscriber gets the latest state and then every transition, delivered on its own
+        // worker so that it never blocks the service. One that does not keep up is handed the
+        // latest state only: the first onBackpressureLatest keeps the sink from buffering while the
+        // worker is busy, the last one keeps publishOn's prefetched element from going stale.
+        this.states = stateSink.asFlux().onBackpressureLatest().publishOn(scheduler, 1).onBackpressureLatest();
         WorkloadState starting = new WorkloadState(Status.STARTING, now(), Optional.empty(), Optional.empty(),
                 Optional.empty(), 0);
         this.snapshot = Snapshot.starting(starting);
@@ -286,7 +288,7 @@ public final class TokenService implements Disposable {
     /** Installs a new refresh job as the one in flight. Caller holds the mutex, then calls {@link Job#start()} outside it. */
     private Job startJob(boolean shortRetry) {
         Snapshot s = snapshot;
-        Job job = new Job(shortRetry, s.generation);
+        Job job = new Job(shortRetry, s.generation, s.state.consecutiveFailures());
         snapshot = s.withJob(job);
         return job;
     }
@@ -294,13 +296,16 @@ public final class TokenService implements Disposable {
     /** One refresh, single flight: lease, reload, fetch (with the short retry at the start of a streak), save. */
     private final class Job {
         final long startGeneration;
+        /** Failures of the streak before this job. */
+        final int earlierFailures;
         final Mono<AccessToken> shared;
         // Written by the job's own sequential chain only.
         volatile int failedAttempts;
         volatile long firstFailureAt = -1;
 
-        Job(boolean shortRetry, long startGeneration) {
+        Job(boolean shortRetry, long startGeneration, int earlierFailures) {
             this.startGeneration = startGeneration;
+            this.earlierFailures = earlierFailures;
             Mono<Credential> attempt = Mono.defer(TokenService.this::refreshCycle)
                     .doOnError(e -> {
                         if (firstFailureAt < 0) {
@@ -312,9 +317,13 @@ public final class TokenService implements Disposable {
             this.shared = attempts
                     .takeUntilOther(stopped.asMono())
                     .map(credential -> succeeded(this, credential))
-                    .onErrorMap(e -> failed(this, e))
+                    .onErrorResume(e -> failed(this, e))
                     .switchIfEmpty(Mono.error(() -> unavailable(snapshot, null)))
                     .cache();
+        }
+
+        int failures() {
+            return earlierFailures + failedAttempts;
         }
 
         void start() {
@@ -342,12 +351,13 @@ public final class TokenService implements Disposable {
 
     /** The server's Retry-After, capped at the long cadence: a server can slow us down, not stop us. */
     private Optional<Duration> serverAskedToWait(Throwable e) {
-        if (e instanceof TokenEndpointException te) {
-            return te.failure().retryAfter()
-                    .filter(d -> !d.isZero())
-                    .map(d -> d.compareTo(policy.authRetryingInterval()) > 0 ? policy.authRetryingInterval() : d);
-        }
-        return Optional.empty();
+        return e instanceof TokenEndpointException te ? serverAskedToWait(te.failure()) : Optional.empty();
+    }
+
+    private Optional<Duration> serverAskedToWait(TokenFailure f) {
+        return f.retryAfter()
+                .filter(d -> !d.isZero() && !d.isNegative())
+                .map(d -> d.compareTo(policy.authRetryingInterval()) > 0 ? policy.authRetryingInterval() : d);
     }
 
     /**
@@ -449,25 +459,23 @@ public final class TokenService implements Disposable {
         }
     }
 
-    private Throwable failed(Job job, Throwable error) {
+    /** Moves the state for a failed job; its callers get the error, or the newer token adopted meanwhile. */
+    private Mono<AccessToken> failed(Job job, Throwable error) {
         TokenEndpointException failure = asEndpointFailure(error);
         synchronized (mutex) {
             Snapshot s = snapshot;
-            if (s.status() == Status.STOPPED) {
-                return failure;
-            }
-            if (s.job != job) {
-                return failure;
+            if (s.status() == Status.STOPPED || s.job != job) {
+                return Mono.error(failure);
             }
             if (s.generation != job.startGeneration && s.hot != null) {
                 // A newer token arrived meanwhile (adopted from the store): this failure is moot.
                 snapshot = s.withJob(null);
-                return failure;
+                return s.hot;
             }
             Instant now = now();
             long nowMs = now.toEpochMilli();
             TokenFailure f = failure.failure();
-            int failures = s.state.consecutiveFailures() + Math.max(1, job.failedAttempts);
+            int failures = Math.max(job.earlierFailures + 1, job.failures());
             long streakStart = s.streakStart >= 0 ? s.streakStart : job.firstFailureAt >= 0 ? job.firstFailureAt : nowMs;
             boolean tokenValid = s.hot != null && nowMs < s.validUntil;
             attemptTimer.dispose();
@@ -507,12 +515,13 @@ public final class TokenService implements Disposable {
             if (next >= 0) {
                 attemptTimer = schedule(this::scheduledAttempt, next - nowMs);
             }
-            return failure;
+            return Mono.error(failure);
         }
     }
 
+    /** The cadence, stretched to the server's Retry-After but never past the long cadence. */
     private Duration stretch(Duration interval, TokenFailure f) {
-        return f.retryAfter().filter(d -> d.compareTo(interval) > 0).orElse(interval);
+        return serverAskedToWait(f).filter(d -> d.compareTo(interval) > 0).orElse(interval);
     }
 
     private TokenEndpointException asEndpointFailure(Throwable error) {
@@ -520,7 +529,8 @@ public final class TokenService implements Disposable {
             return te;
         }
         FailureKind kind = error instanceof CredentialBusyException ? FailureKind.TRANSIENT : FailureKind.PERMANENT;
-        return TokenEndpointException.of(TokenFailure.noAnswer(kind, "credential store " + store.describe() + ": " + error.getMessage()),
+        return TokenEndpointException.of(TokenFailure.noAnswer(kind, "refresh failed before or after the token request "
+                        + "(credential store " + store.describe() + "): " + error),
                 endpoint.endpoint(), endpoint.clientId(), error);
     }
 
@@ -584,7 +594,7 @@ public final class TokenService implements Disposable {
             return;
         }
         long streakStart = s.streakStart >= 0 ? s.streakStart : s.job.firstFailureAt;
-        int failures = Math.max(s.state.consecutiveFailures(), s.job == null ? 0 : s.job.failedAttempts);
+        int failures = s.job == null ? s.state.consecutiveFailures() : s.job.failures();
         WorkloadState state = new WorkloadState(Status.AUTH_RETRYING, now(), Optional.empty(), s.state.lastFailure(),
                 s.state.nextAttemptAt(), failures);
         log.warn("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", this);
@@ -665,9 +675,9 @@ public final class TokenService implements Disposable {
     // ---------------------------------------------------------------- lifetimes
 
     /**
-     * When a token counts as expired ({@code expiryMargin} before its expiry) and when to refresh
-     * it ({@code refreshAhead} before, jittered, never past the expiry margin nor before half its
-     * remaining lifetime).
+     * When a token counts as expired ({@code expiryMargin} before its expiry, at most half its
+     * remaining lifetime) and when to refresh it ({@code refreshAhead} before expiry, at most half
+     * the remaining lifetime, then jittered by ±{@code refreshJitter}; never past the expiry margin).
      */
     Plan plan(AccessToken token, Instant now) {
         Instant expiresAt = token.expiresAt().orElse(defaultLifetime == null ? null : now.plus(defaultLifetime));
@@ -793,9 +803,11 @@ public final class TokenService implements Disposable {
             return this;
         }
 
-        /** A public client (no secret): only for the refresh_token grant. */
+        /** A public client (no secret): only for the refresh_token grant. Replaces earlier client credentials. */
         public Builder clientId(String clientId) {
             this.clientId = requireText("clientId", clientId);
+            this.clientSecret = null;
+            this.auth = null;
             return this;
         }
 
@@ -934,6 +946,9 @@ public final class TokenService implements Disposable {
                 throw new IllegalStateException("tokenEndpoint(...) is required");
             }
             checkEndpoint(tokenEndpoint);
+            if (secretPost && (auth != null || clientSecret == null)) {
+                throw new IllegalStateException("clientSecretPost() needs clientCredentials(id, secret)");
+            }
             ClientAuth clientAuth = auth;
             if (clientAuth == null) {
                 if (clientId == null) {

@@ -99,6 +99,21 @@ class ConfigurationTest {
     }
 
     @Test
+    void clientSecretPostWithoutASecretIsAnIllegalState() {
+        assertThatThrownBy(() -> TokenService.builder().tokenEndpoint(LOOPBACK).clientId("public").refreshToken("rt")
+                .clientSecretPost().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("clientSecretPost");
+    }
+
+    @Test
+    void absurdlyLongDurationsAreRefusedBeforeTheyCanOverflow() {
+        assertThatThrownBy(() -> RetryPolicy.fromEnvironment(Map.of(RetryPolicy.ENV_AUTH_RETRYING_INTERVAL, "200000000d")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3650 days");
+        assertThatThrownBy(() -> RetryPolicy.defaults().withCeiling(Duration.ofDays(100_000)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void blankOrReservedValuesAreRefused() {
         assertThatThrownBy(() -> valid().clientCredentials(" ", "secret")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("clientId");
