@@ -98,16 +98,22 @@ final class TokenEndpointClient {
     /**
      * One token request: the refresh_token grant when {@code current} has a refresh token, else
      * client_credentials. A server that does not rotate the refresh token keeps the old one.
+     *
+     * <p>Lazy: each subscription is one attempt with a freshly built request (a new client
+     * assertion for {@code private_key_jwt}).
      */
     Mono<Credential> fetch(@Nullable Credential current) {
-        return Mono.defer(() -> {
-            String refreshToken = current == null ? null : current.refreshToken().orElse(null);
-            HTTPRequest request = build(refreshToken);
-            return send(request)
-                    .timeout(responseTimeout.plus(responseTimeout), Schedulers.parallel())
-                    .onErrorMap(e -> !(e instanceof TokenEndpointException), this::transportFailure)
-                    .map(answer -> parse(answer, current));
-        });
+        String refreshToken = current == null ? null : current.refreshToken().orElse(null);
+        Mono<HTTPRequest> request = Mono.fromCallable(() -> build(refreshToken));
+        if (auth.signs()) {
+            // Signing draws on SecureRandom, which reads /dev/urandom: a blocking call that must not
+            // run on the event loop or on the engine's (non-blocking) scheduler threads.
+            request = request.subscribeOn(Schedulers.boundedElastic());
+        }
+        return request.flatMap(built -> send(built)
+                .timeout(responseTimeout.plus(responseTimeout), Schedulers.parallel())
+                .onErrorMap(e -> !(e instanceof TokenEndpointException), this::transportFailure)
+                .map(answer -> parse(answer, current)));
     }
 
     void dispose() {
@@ -119,7 +125,7 @@ final class TokenEndpointClient {
                 ? new ClientCredentialsGrant()
                 : new RefreshTokenGrant(new RefreshToken(refreshToken));
         try {
-            TokenRequest.Builder builder = auth.request(endpoint, grant);
+            TokenRequest.Builder builder = auth.request(endpoint, grant, now());
             if (scope != null) {
                 builder.scope(scope);
             }
