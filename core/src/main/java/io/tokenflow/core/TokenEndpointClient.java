@@ -151,21 +151,36 @@ final class TokenEndpointClient {
                 .uri(request.getURI())
                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                 .response((response, content) -> {
-                    long declared = response.responseHeaders().getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
+                    int status = response.status().code();
+                    long declared = contentLength(response.responseHeaders());
                     if (declared > maxResponseBytes) {
-                        return Mono.error(tooLarge(response.status().code(), "declared " + declared + " bytes"));
+                        // Not subscribing to the content: Reactor Netty closes the connection unread.
+                        return Mono.error(tooLarge(status, "declared " + declared + " bytes"));
                     }
                     return content.asByteArray()
                             .collect(() -> new CappedBody(maxResponseBytes), CappedBody::append)
-                            .map(capped -> new Answer(response.status().code(), response.responseHeaders(), capped.text()));
+                            // Failing the collect cancels the body: the connection is closed, not drained.
+                            .onErrorMap(BodyTooLarge.class, e -> tooLarge(status, "more than " + maxResponseBytes + " bytes"))
+                            .map(capped -> new Answer(status, response.responseHeaders(), capped.text()));
                 })
-                .onErrorMap(BodyTooLarge.class, e -> tooLarge(e.status, "more than " + maxResponseBytes + " bytes"))
                 .next();
     }
 
+    private static long contentLength(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException unreadable) {
+            return -1;
+        }
+    }
+
     private TokenEndpointException tooLarge(int status, String detail) {
-        return failure(TokenFailure.noAnswer(FailureKind.TRANSIENT,
-                "token endpoint answer over the " + maxResponseBytes + " byte cap (HTTP " + status + ", " + detail + ")"), null);
+        return failure(TokenFailure.answer(FailureKind.TRANSIENT, status, null, null,
+                "HTTP " + status + " answer over the " + maxResponseBytes + " byte cap (" + detail + "), not read"), null);
     }
 
     private Credential parse(Answer answer, @Nullable Credential current) {
@@ -315,7 +330,7 @@ final class TokenEndpointClient {
 
         void append(byte[] chunk) {
             if (bytes.size() + chunk.length > max) {
-                throw new BodyTooLarge(-1);
+                throw new BodyTooLarge();
             }
             bytes.write(chunk, 0, chunk.length);
         }
@@ -327,11 +342,9 @@ final class TokenEndpointClient {
 
     private static final class BodyTooLarge extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final int status;
 
-        BodyTooLarge(int status) {
+        BodyTooLarge() {
             super(null, null, false, false);
-            this.status = status;
         }
     }
 
