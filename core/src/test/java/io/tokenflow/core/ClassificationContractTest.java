@@ -157,6 +157,33 @@ class ClassificationContractTest {
     }
 
     @Test
+    void errorDescriptionEchoingTheWholeRequestIsRedacted() {
+        TokenFailure failure = fetchFailsWith(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"invalid_request\",\"error_description\":\"cannot read {{{request.body}}}\"}")
+                .withTransformers("response-template"));
+
+        assertThat(failure.kind()).isEqualTo(FailureKind.PERMANENT);
+        assertThat(failure.message()).contains("cannot read").contains("grant_type=refresh_token").contains("[redacted]");
+    }
+
+    @Test
+    void errorDescriptionEchoingTheBasicCredentialsIsRedacted() {
+        server.stubFor(post("/token").willReturn(aResponse().withStatus(401).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"invalid_client\",\"error_description\":\"bad {{{request.headers.Authorization}}}\"}")
+                .withTransformers("response-template")));
+        TokenEndpointClient client = clients.to(endpoint())
+                .auth(new ClientAuth.SecretBasic(TokenEndpointClientFixture.CLIENT_ID, CLIENT_SECRET)).build();
+
+        TokenEndpointException e = failureOf(client.fetch(refreshable()));
+
+        String basic = server.getAllServeEvents().get(0).getRequest().getHeader("Authorization").substring("Basic ".length());
+        assertThat(e.failure().kind()).isEqualTo(FailureKind.PERMANENT);
+        assertThat(e.failure().message()).contains("bad Basic [redacted]").doesNotContain(basic);
+        assertThat(e.getMessage()).doesNotContain(basic);
+        assertNoSecrets(e);
+    }
+
+    @Test
     void longErrorDescriptionIsCut() {
         TokenFailure failure = fetchFailsWith(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
                 .withBody("{\"error\":\"invalid_grant\",\"error_description\":\"" + "x".repeat(5000) + "\"}"));
@@ -229,6 +256,7 @@ class ClassificationContractTest {
             TokenEndpointException e = failureOf(clients.to(endpoint()).clock(clock).build().fetch(refreshable()));
 
             assertThat(e.failure().retryAfter()).hasValue(Duration.ZERO);
+            assertNoSecrets(e);
         } finally {
             clock.dispose();
         }
@@ -297,9 +325,11 @@ class ClassificationContractTest {
                 .httpClient(HttpClient.create().followRedirect(true))
                 .build().fetch(refreshable()));
 
+        assertThat(e.failure().kind()).isEqualTo(FailureKind.TRANSIENT);
         assertThat(e.failure().httpStatus()).hasValue(307);
         assertThat(server.findAll(anyRequestedFor(urlEqualTo("/elsewhere")))).isEmpty();
         assertThat(requestsMade()).isEqualTo(1);
+        assertNoSecrets(e);
     }
 
     // ------------------------------------------------------------ no complete answer: TRANSIENT

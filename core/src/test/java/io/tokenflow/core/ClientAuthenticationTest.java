@@ -1,5 +1,6 @@
 package io.tokenflow.core;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
@@ -7,6 +8,8 @@ import static io.tokenflow.core.TokenEndpointClientFixture.ACCESS_TOKEN;
 import static io.tokenflow.core.TokenEndpointClientFixture.CLIENT_ID;
 import static io.tokenflow.core.TokenEndpointClientFixture.CLIENT_SECRET;
 import static io.tokenflow.core.TokenEndpointClientFixture.REFRESH_TOKEN;
+import static io.tokenflow.core.TokenEndpointClientFixture.assertNoSecrets;
+import static io.tokenflow.core.TokenEndpointClientFixture.failureOf;
 import static io.tokenflow.core.TokenEndpointClientFixture.refreshable;
 import static io.tokenflow.core.TokenEndpointClientFixture.successOf;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -201,6 +204,22 @@ class ClientAuthenticationTest {
 
         assertThat(credential.accessToken()).isPresent();
         assertThat(form(onlyRequest())).containsKey("client_assertion");
+    }
+
+    @Test
+    void privateKeyJwtAssertionQuotedInAnErrorIsRedacted() {
+        server.stubFor(post("/token").willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                .withBody("{\"error\":\"invalid_client\",\"error_description\":\"rejected {{{request.body}}}\"}")
+                .withTransformers("response-template")));
+
+        TokenEndpointException e = failureOf(clients.to(endpoint())
+                .auth(new ClientAuth.PrivateKeyJwt(CLIENT_ID, rsa.getPrivate(), null)).build().fetch(null));
+
+        String assertion = form(onlyRequest()).get("client_assertion");
+        assertThat(e.failure().message()).contains("rejected").doesNotContain(assertion)
+                .doesNotContain(assertion.substring(assertion.lastIndexOf('.') + 1));
+        assertThat(e.getMessage()).doesNotContain(assertion);
+        assertNoSecrets(e);
     }
 
     @Test
