@@ -35,7 +35,8 @@ final class TokenEndpointClientFixture implements AutoCloseable {
     /** Every secret a message must never contain. */
     static final List<String> SECRETS = List.of(CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN, NEW_REFRESH_TOKEN);
 
-    private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Longer than any fetch can take (twice the response timeout), so a fetch always ends inside it. */
+    private static final Duration WAIT = Duration.ofSeconds(20);
 
     private final List<TokenEndpointClient> clients = new ArrayList<>();
 
@@ -99,8 +100,9 @@ final class TokenEndpointClientFixture implements AutoCloseable {
         private Map<String, String> parameters = Map.of();
         private ErrorClassifier classifier = ErrorClassifier.standard();
         private int maxResponseBytes = 64 * 1024;
-        private Duration connectTimeout = Duration.ofSeconds(2);
-        private Duration responseTimeout = Duration.ofSeconds(3);
+        // Generous: the build machine is shared, and no test waits for these to pass.
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration responseTimeout = Duration.ofSeconds(5);
         private Scheduler clock = Schedulers.parallel();
         private @Nullable HttpClient base;
 

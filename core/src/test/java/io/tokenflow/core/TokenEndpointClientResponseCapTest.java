@@ -160,8 +160,8 @@ class TokenEndpointClientResponseCapTest {
     }
 
     private void assertTooLarge(TokenEndpointException e, int status) {
-        assertThat(e.failure().kind()).isEqualTo(FailureKind.TRANSIENT);
-        assertThat(e.failure().httpStatus()).hasValue(status);
+        assertThat(e.failure().kind()).as("%s", e.failure()).isEqualTo(FailureKind.TRANSIENT);
+        assertThat(e.failure().httpStatus()).as("%s", e.failure()).hasValue(status);
         assertThat(e.failure().message()).contains("byte cap");
         assertNoSecrets(e);
     }
