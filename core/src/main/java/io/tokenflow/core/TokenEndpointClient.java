@@ -497,13 +497,19 @@ final class TokenEndpointClient {
         }
     }
 
+    private static final java.util.regex.Pattern IPV4_LOOPBACK =
+            java.util.regex.Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
+
     static boolean isLoopback(URI uri) {
         String host = uri.getHost();
         if (host == null) {
             return false;
         }
         String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        return h.equalsIgnoreCase("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+        // Literals only: a name such as 127.evil.example is not loopback, and no lookup is made.
+        return h.equalsIgnoreCase("localhost")
+                || IPV4_LOOPBACK.matcher(h).matches()
+                || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 
 }

@@ -544,9 +544,10 @@ public final class TokenService implements Disposable {
             case "invalid_scope" -> "request only scopes that " + client + " may have";
             case "invalid_request" -> "the authorization server found the request malformed; check the token endpoint URL, "
                     + "scopes and extra parameters";
-            default -> f.httpStatus().isEmpty()
-                    ? "check the TLS trust store and the token endpoint's certificate, or the credential store"
-                    : "see the authorization server's error for " + client;
+            default -> f.httpStatus().isPresent() ? "see the authorization server's error for " + client
+                    : f.message().contains("private_key_jwt") ? "check the private key configured for " + client
+                    : f.message().contains("credential store") ? "repair or rewrite the credential in " + store.describe()
+                    : "check the TLS trust store and the token endpoint's certificate";
         };
     }
 

@@ -39,7 +39,9 @@ class ConfigurationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://idp.example/token", "http://10.0.0.1/token", "http://[2001:db8::1]/token"})
+    @ValueSource(strings = {"http://idp.example/token", "http://10.0.0.1/token", "http://[2001:db8::1]/token",
+            "http://127.evil.example/token", "http://127.0.0.1.evil.example/token", "http://localhost.evil.example/token",
+            "http://127.1.2.3.example/token"})
     void plainHttpToANonLoopbackHostIsRefused(String endpoint) {
         assertThatThrownBy(() -> valid().tokenEndpoint(URI.create(endpoint)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("allowInsecureHttp");
