@@ -275,6 +275,29 @@ class TokenExchangeFilterTest {
     }
 
     @Test
+    void aRequestMadeWhileStartingWaitsForTheFirstToken() {
+        ScriptedTokenEndpoint.Answer first = ScriptedTokenEndpoint.token("first", 3600).held();
+        try (ScriptedTokenEndpoint endpoint = new ScriptedTokenEndpoint().then(first)) {
+            tokens = TokenService.builder().tokenEndpoint(endpoint.uri())
+                    .clientCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET).build();
+            api.stubFor(get("/data").willReturn(ok("data")));
+            Mono<String> call = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).get()
+                    .uri(WireMocks.url(api, "/data")).retrieve().bodyToMono(String.class);
+
+            StepVerifier.create(call)
+                    .then(() -> {
+                        assertThat(tokens.state().status()).isEqualTo(Status.STARTING);
+                        assertThat(api.getAllServeEvents()).isEmpty();
+                        first.release();
+                    })
+                    .expectNext("data")
+                    .expectComplete()
+                    .verify(Await.TIMEOUT);
+        }
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+    }
+
+    @Test
     void forHostsWithoutAnyHostIsRejected() {
         running("first");
 
