@@ -450,13 +450,14 @@ public final class TokenService implements Disposable {
                 token.expiresAt().or(() -> Optional.ofNullable(plan.expiresAt)),
                 Optional.empty(), Optional.empty(), 0);
         Job stillRunning = s.job == finished ? null : s.job;
-        moveTo(s, new Snapshot(running, credential, Mono.just(token), plan.validUntil, generation, stillRunning, false, -1, null));
         if (plan.refreshAt != Long.MAX_VALUE) {
             attemptTimer = schedule(() -> proactiveRefresh(generation), plan.refreshAt - now.toEpochMilli());
         }
         if (plan.validUntil != Long.MAX_VALUE) {
             expiryTimer = schedule(() -> expired(generation), plan.validUntil - now.toEpochMilli());
         }
+        // Published last, so that an observer reacting to the new state finds its timers in place.
+        moveTo(s, new Snapshot(running, credential, Mono.just(token), plan.validUntil, generation, stillRunning, false, -1, null));
     }
 
     /** Moves the state for a failed job; its callers get the error, or the newer token adopted meanwhile. */
@@ -510,11 +511,11 @@ public final class TokenService implements Disposable {
                     to == Status.DEGRADED ? s.state.tokenExpiresAt() : Optional.empty(),
                     Optional.of(f), next < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next)), failures);
             boolean keepToken = to == Status.DEGRADED;
-            moveTo(s, new Snapshot(state, s.credential, keepToken ? s.hot : null, keepToken ? s.validUntil : Long.MIN_VALUE,
-                    s.generation, null, s.rejected, streakStart, failure));
             if (next >= 0) {
                 attemptTimer = schedule(this::scheduledAttempt, next - nowMs);
             }
+            moveTo(s, new Snapshot(state, s.credential, keepToken ? s.hot : null, keepToken ? s.validUntil : Long.MIN_VALUE,
+                    s.generation, null, s.rejected, streakStart, failure));
             return Mono.error(failure);
         }
     }
