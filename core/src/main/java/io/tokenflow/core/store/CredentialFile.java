@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Blocking I/O on one credential file: read it (refusing links, folders and oversized files),
@@ -85,6 +86,7 @@ final class CredentialFile {
      * @throws CredentialFileException for a link, a folder, a special or oversized file, or a read failure
      */
     byte @Nullable [] read() {
+        requireBlockingThread();
         BasicFileAttributes attributes = attributes();
         if (attributes == null) {
             return null;
@@ -121,6 +123,7 @@ final class CredentialFile {
      * The caller holds the file's lock.
      */
     void write(byte[] content) {
+        requireBlockingThread();
         attributes();
         Path temp = folder.resolve(tempPrefix + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
@@ -151,6 +154,7 @@ final class CredentialFile {
 
     /** Deletes the file; {@code false} when there was none. The caller holds the file's lock. */
     boolean delete() {
+        requireBlockingThread();
         attributes();
         try {
             boolean deleted = Files.deleteIfExists(file);
@@ -164,9 +168,21 @@ final class CredentialFile {
 
     /** Opens (creating it {@code 0600}) the lock file next to the credential file. */
     FileChannel openLockFile() throws IOException {
+        requireBlockingThread();
         createFolder();
         return FileChannel.open(lockFile(), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                 ownerOnly());
+    }
+
+    /**
+     * File I/O must never run on a non-blocking thread. BlockHound does not see NIO file calls,
+     * so this guard is what keeps them on {@code boundedElastic} (and what tests trip over).
+     */
+    static void requireBlockingThread() {
+        if (Schedulers.isInNonBlockingThread()) {
+            throw new IllegalStateException("credential file I/O attempted on non-blocking thread "
+                    + Thread.currentThread().getName() + "; it belongs on Schedulers.boundedElastic()");
+        }
     }
 
     /** The file's attributes (not following links), or null when it does not exist; refuses what is not a regular file. */

@@ -176,6 +176,7 @@ final class PathLock {
 
     /** Drops the OS lock (if held) and closes the channel; the caller holds {@link #io}. */
     private void unlockFile() {
+        CredentialFile.requireBlockingThread();
         leaseHeld = false;
         FileLock lock = osLock;
         osLock = null;
@@ -300,8 +301,12 @@ final class PathLock {
             abandon();
         }
 
-        /** Leaves ownership without the OS lock. */
+        /** Leaves ownership without the OS lock (closing the lock file: on a blocking thread). */
         private void abandon() {
+            if (Schedulers.isInNonBlockingThread()) {
+                Schedulers.boundedElastic().schedule(this::abandon);
+                return;
+            }
             synchronized (io) {
                 unlockFile();
             }

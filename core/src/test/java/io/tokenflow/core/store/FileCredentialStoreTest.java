@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
 /** Loading, saving and clearing one file: safety of writes, permissions, what is refused. */
@@ -198,5 +200,32 @@ class FileCredentialStoreTest {
             assertThat(files.map(p -> p.getFileName().toString()).sorted().toList())
                     .isEqualTo(List.of("token.json", "token.json.lock"));
         }
+    }
+
+    @Test
+    void everyOperationMovesItsFileIoOffTheNonBlockingThreadItIsCalledOn() {
+        FileCredentialStore store = store().withPollInterval(Duration.ofMillis(20));
+        Credential first = TestCredentials.generation(1);
+        Credential second = TestCredentials.generation(2);
+
+        // CredentialFile refuses I/O on a non-blocking thread, so each step would fail if it ran where it is called.
+        Mono<Credential> steps = onParallel(() -> store.save(first))
+                .then(onParallel(store::load))
+                .then(onParallel(store::acquireRefreshLease))
+                .flatMap(lease -> onParallel(() -> store.save(second)).then(onParallel(lease::release)))
+                .then(onParallel(() -> store.changes().next()
+                        .doOnSubscribe(s -> FileCredentialStore.at(file()).save(TestCredentials.generation(3)).subscribe())))
+                .flatMap(change -> onParallel(store::clear).thenReturn(change));
+
+        StepVerifier.create(steps)
+                .assertNext(change -> assertThat(change.accessToken().orElseThrow().value()).isEqualTo("at-3"))
+                .expectComplete()
+                .verify(WAIT);
+        assertThat(file()).doesNotExist();
+    }
+
+    /** Subscribes to what {@code operation} returns on a non-blocking thread. */
+    private static <T> Mono<T> onParallel(java.util.function.Supplier<Mono<T>> operation) {
+        return Mono.defer(operation).subscribeOn(Schedulers.parallel());
     }
 }
