@@ -41,11 +41,21 @@ final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code java -cp <this class path> StoreChild <args>}; the child does not install BlockHound. */
     static ChildJvm start(String name, String... args) {
+        return start(name, List.of(), args);
+    }
+
+    /** As {@link #start}, without logging: starts ~150 ms sooner (no logback configuration). */
+    static ChildJvm startQuiet(String name, String... args) {
+        return start(name, List.of("-Dslf4j.provider=org.slf4j.helpers.NOP_FallbackServiceProvider"), args);
+    }
+
+    private static ChildJvm start(String name, List<String> options, String... args) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        // Short-lived helpers: start fast, stay small.
         List<String> command = new ArrayList<>(List.of(java.toString(),
-                // Short-lived helpers: start fast, stay small.
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx128m",
-                "-cp", System.getProperty("java.class.path"), StoreChild.class.getName()));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx128m"));
+        command.addAll(options);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StoreChild.class.getName()));
         command.addAll(List.of(args));
         try {
             return new ChildJvm(name, new ProcessBuilder(command).redirectErrorStream(true).start());
