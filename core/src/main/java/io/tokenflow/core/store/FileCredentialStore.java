@@ -245,11 +245,11 @@ public final class FileCredentialStore implements CredentialStore {
             if (seen.get() == null) {
                 PathLock l = pathLock();
                 synchronized (l.io) {
-                    seen.compareAndSet(null, hash(readQuietly()));
+                    seen.compareAndSet(null, hash(file.read()));
                 }
             }
         }).subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> {
-            log.warn("watching {}: {}", file.path(), e.toString());
+            report(e);
             return Mono.empty();
         }).then();
         return baseline
@@ -261,43 +261,33 @@ public final class FileCredentialStore implements CredentialStore {
                 });
     }
 
-    /** One look at the file: the credential when its content changed since this instance last saw it. */
+    /**
+     * One look at the file: the credential when its content changed since this instance last saw
+     * it. A file that cannot be read leaves the baseline as it was (the next good read decides);
+     * one without a credential (invalid, or gone) becomes the baseline, reported once.
+     */
     private Mono<Credential> poll() {
         return Mono.fromCallable(() -> {
             PathLock l = pathLock();
             byte[] content;
             String previous;
+            String now;
             synchronized (l.io) {
-                content = readQuietly();
-                String now = hash(content);
+                content = file.read();
+                now = hash(content);
                 previous = seen.getAndSet(now);
-                if (previous == null || previous.equals(now) || content == null) {
-                    return null;
-                }
             }
-            try {
-                Credential changed = CredentialJson.decode(content, file.path());
-                lastProblem.set(null);
-                log.debug("{} changed", file.path());
-                return changed;
-            } catch (CredentialFileException e) {
-                report(e);
+            if (previous == null || previous.equals(now) || content == null) {
                 return null;
             }
+            Credential changed = CredentialJson.decode(content, file.path());
+            lastProblem.set(null);
+            log.debug("{} changed", file.path());
+            return changed;
         }).subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> {
             report(e);
             return Mono.empty();
         });
-    }
-
-    /** The file's content, null when absent or unreadable (reported once per distinct problem). */
-    private byte @Nullable [] readQuietly() {
-        try {
-            return file.read();
-        } catch (CredentialFileException e) {
-            report(e);
-            return null;
-        }
     }
 
     private void report(Throwable problem) {

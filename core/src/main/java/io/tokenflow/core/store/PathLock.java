@@ -91,10 +91,6 @@ final class PathLock {
         }
     }
 
-    Path lockFile() {
-        return lockFile;
-    }
-
     /**
      * Takes the lock, waiting (without blocking a thread) up to {@code wait} as measured by
      * {@code timer}; fails with {@link CredentialBusyException} after that.
@@ -148,13 +144,6 @@ final class PathLock {
                 Held::release).then();
         return underLease.subscribeOn(Schedulers.boundedElastic())
                 .flatMap(done -> done ? Mono.<Void>empty() : locked);
-    }
-
-    /** Whether this JVM holds the OS lock; for tests. */
-    boolean heldInThisJvm() {
-        synchronized (io) {
-            return osLock != null;
-        }
     }
 
     private boolean tryLockFile(boolean lease) throws IOException {
