@@ -55,8 +55,8 @@ import reactor.core.scheduler.Schedulers;
  * <p><b>Changes</b> by others are found by polling the file's content (a hash, not its
  * modification time) every {@link #withPollInterval poll interval}.
  *
- * <p>Immutable and thread-safe; the {@code withX} methods return a new store (with its own change
- * watch). All file I/O runs on {@code Schedulers.boundedElastic()}.
+ * <p>Thread-safe, with immutable configuration: the {@code withX} methods return a new store (with
+ * its own change watch and baseline). All file I/O runs on {@code Schedulers.boundedElastic()}.
  */
 public final class FileCredentialStore implements CredentialStore {
 
