@@ -1,0 +1,210 @@
+package io.tokenflow.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tokenflow.core.AccessToken;
+import io.tokenflow.core.TokenService;
+import io.tokenflow.core.WorkloadState.Status;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Mono;
+import reactor.util.function.Tuple2;
+
+/** A TokenService on a FileCredentialStore, against a strict rotating token endpoint on loopback. */
+class FileStoreTokenServiceTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Long enough that only the refresh lease (not the watch) brings another writer's token in. */
+    private static final Duration NO_WATCH = Duration.ofMinutes(10);
+
+    private final RotatingTokenServer server = RotatingTokenServer.start(Duration.ofHours(1));
+    private final List<TokenService> services = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void tearDown() {
+        services.forEach(TokenService::dispose);
+        server.close();
+    }
+
+    private Path file() {
+        return dir.resolve("token.json");
+    }
+
+    private TokenService service(Duration pollInterval) {
+        TokenService service = TokenService.builder()
+                .tokenEndpoint(server.tokenEndpoint())
+                .clientId("file-store-test")
+                .credentialStore(FileCredentialStore.at(file()).withPollInterval(pollInterval))
+                .build();
+        services.add(service);
+        return service;
+    }
+
+    /** Another process or an operator writing the file. */
+    private void writeExternally(Credential credential) {
+        FileCredentialStore.at(file()).save(credential).block(WAIT);
+    }
+
+    private static Credential valid(String access, String refresh) {
+        return TestCredentials.withRefresh(access, refresh, Instant.now().plus(Duration.ofHours(1)));
+    }
+
+    private static Credential expired(String access, String refresh) {
+        return TestCredentials.withRefresh(access, refresh, Instant.now().minus(Duration.ofMinutes(1)));
+    }
+
+    private static String value(Mono<AccessToken> token) {
+        return token.block(WAIT).value();
+    }
+
+    @Test
+    void aValidStoredTokenIsUsedWithoutARequest() {
+        writeExternally(valid("at-0", "rt-0"));
+
+        TokenService service = service(NO_WATCH);
+
+        assertThat(value(service.token())).isEqualTo("at-0");
+        assertThat(server.requests()).isZero();
+    }
+
+    @Test
+    void aRefreshedCredentialIsSavedWhileTheServiceHoldsTheLease() {
+        writeExternally(expired("at-0", "rt-0"));
+
+        TokenService service = service(NO_WATCH);
+
+        assertThat(value(service.token())).isEqualTo("at-1");
+        Credential saved = FileCredentialStore.at(file()).load().block(WAIT);
+        assertThat(saved.accessToken().orElseThrow().value()).isEqualTo("at-1");
+        assertThat(saved.refreshToken()).hasValue("rt-1");
+        assertThat(saved.refreshTokenRotatedAt()).isPresent();
+        assertThat(server.requests()).isEqualTo(1);
+    }
+
+    @Test
+    void anExternalWriteIsAdoptedWithinOnePollInterval() {
+        Duration poll = Duration.ofSeconds(1);
+        writeExternally(valid("at-0", "rt-0"));
+        TokenService service = service(poll);
+        assertThat(value(service.token())).isEqualTo("at-0");
+
+        writeExternally(valid("operator-1", "operator-rt-1"));
+        // One poll interval, plus a little for a busy machine to schedule the read.
+        Duration took = Eventually.await(poll.plusMillis(500), "the service hands out the token written to the file",
+                () -> value(service.token()).equals("operator-1"));
+
+        assertThat(took).isLessThanOrEqualTo(poll.plusMillis(500));
+        assertThat(server.requests()).isZero();
+    }
+
+    @Test
+    void aRejectedTokenReloadsTheStoreBeforeAnyRequest() {
+        writeExternally(valid("at-0", "rt-0"));
+        TokenService service = service(NO_WATCH);
+        AccessToken held = service.token().block(WAIT);
+        writeExternally(valid("other-process-1", "other-process-rt-1"));
+
+        AccessToken healed = service.tokenRejected(held).block(WAIT);
+
+        assertThat(healed.value()).isEqualTo("other-process-1");
+        assertThat(server.requests()).isZero();
+    }
+
+    @Test
+    void unauthenticatedIsLiftedByAnExternalWriteOfAFreshCredential() {
+        server.refuseAll();
+        writeExternally(expired("at-0", "rt-0"));
+        TokenService service = service(Duration.ofMillis(100));
+        Eventually.await(WAIT, "UNAUTHENTICATED after invalid_grant", () -> service.state().status() == Status.UNAUTHENTICATED);
+
+        writeExternally(valid("after-login", "after-login-rt"));
+
+        Eventually.await(WAIT, "RUNNING again", () -> service.state().status() == Status.RUNNING);
+        assertThat(value(service.token())).isEqualTo("after-login");
+        assertThat(server.requests()).as("only the refused one").isEqualTo(1);
+    }
+
+    @Test
+    void unauthenticatedIsLiftedByAnExternalWriteOfANewRefreshToken() {
+        server.refuseAll();
+        writeExternally(expired("at-0", "rt-0"));
+        TokenService service = service(Duration.ofMillis(100));
+        Eventually.await(WAIT, "UNAUTHENTICATED after invalid_grant", () -> service.state().status() == Status.UNAUTHENTICATED);
+        server.acceptOnly("after-login-rt");
+
+        writeExternally(expired("stale-access", "after-login-rt"));
+
+        Eventually.await(WAIT, "RUNNING again", () -> service.state().status() == Status.RUNNING);
+        assertThat(value(service.token())).isEqualTo("at-1");
+        assertThat(server.presented()).containsExactly("rt-0", "after-login-rt");
+    }
+
+    @Test
+    void aCorruptFileFailsClosedUntilAnOperatorWritesAValidOne() throws Exception {
+        Files.writeString(file(), "{\"version\": 1, \"access_token\": ");
+        TokenService service = service(Duration.ofMillis(100));
+
+        Eventually.await(WAIT, "UNAUTHENTICATED on a corrupt file", () -> service.state().status() == Status.UNAUTHENTICATED);
+        assertThat(service.state().lastFailure().orElseThrow().message()).contains(file().toString(), "ends early");
+        assertThat(Files.readString(file())).isEqualTo("{\"version\": 1, \"access_token\": ");
+
+        Files.writeString(file(), "{\"version\": 1, \"access_token\": \"repaired\", \"refresh_token\": \"rt-0\"}");
+
+        Eventually.await(WAIT, "RUNNING with the repaired file", () -> service.state().status() == Status.RUNNING);
+        assertThat(value(service.token())).isEqualTo("repaired");
+        assertThat(server.requests()).isZero();
+    }
+
+    @Test
+    void twoServicesOnOneFileInOneJvmRefreshOnceAndShareTheToken() {
+        writeExternally(valid("at-0", "rt-0"));
+        TokenService one = service(NO_WATCH);
+        TokenService other = service(NO_WATCH);
+        value(one.token());
+        value(other.token());
+
+        for (int round = 1; round <= 20; round++) {
+            Tuple2<AccessToken, AccessToken> both = Mono.zip(one.refresh(), other.refresh()).block(WAIT);
+
+            assertThat(both.getT1()).as("round %d", round).isEqualTo(both.getT2());
+            assertThat(both.getT1().value()).isEqualTo(server.currentAccessToken());
+            assertThat(server.requests()).as("one request per round").isEqualTo(round);
+        }
+        assertThat(server.invalidGrants()).isZero();
+    }
+
+    /**
+     * A job waiting for the lease while the watch adopts the winner's token still requests one
+     * more (it reloads, finds the token it now holds, and fetches): a needless rotation, not a replay.
+     */
+    @Test
+    @Disabled("needs engine change: TokenService.refreshCycle must return the held credential instead of fetching "
+            + "when one was adopted from the store after the job started and is still valid (adoptedSince(job))")
+    void aServiceThatAdoptedTheWinnersTokenWhileWaitingForTheLeaseDoesNotRequestAnother() {
+        writeExternally(valid("at-0", "rt-0"));
+        TokenService service = service(Duration.ofMillis(50));
+        value(service.token());
+        FileCredentialStore winner = FileCredentialStore.at(file());
+        CredentialStore.RefreshLease lease = winner.acquireRefreshLease().block(WAIT);
+
+        Mono<AccessToken> refresh = service.refresh();   // waits for the lease the winner holds
+        server.acceptOnly("winner-rt-1");                // as if the winner had rotated it
+        winner.save(valid("winner-1", "winner-rt-1")).block(WAIT);
+        Eventually.await(WAIT, "the watch brings the winner's token in", () -> value(service.token()).equals("winner-1"));
+        lease.release().block(WAIT);
+
+        assertThat(refresh.block(WAIT).value()).isEqualTo("winner-1");
+        assertThat(server.requests()).as("the winner's token is fresh: no request").isZero();
+    }
+}
