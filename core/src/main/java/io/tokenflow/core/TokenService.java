@@ -306,7 +306,7 @@ public final class TokenService implements Disposable {
         Job(boolean shortRetry, long startGeneration, int earlierFailures) {
             this.startGeneration = startGeneration;
             this.earlierFailures = earlierFailures;
-            Mono<Credential> attempt = Mono.defer(TokenService.this::refreshCycle)
+            Mono<Credential> attempt = Mono.defer(() -> refreshCycle(this))
                     .doOnError(e -> {
                         if (firstFailureAt < 0) {
                             firstFailureAt = now().toEpochMilli();
@@ -364,14 +364,25 @@ public final class TokenService implements Disposable {
      * One attempt under the store's refresh lease: reload first (another holder may have refreshed
      * already, and its rotated refresh token must not be replayed), then fetch and save.
      */
-    private Mono<Credential> refreshCycle() {
+    private Mono<Credential> refreshCycle(Job job) {
         return Mono.usingWhen(store.acquireRefreshLease(),
                 lease -> store.load()
-                        .flatMap(stored -> adoptable(stored) ? Mono.just(stored) : fetchAndSave(stored))
+                        .flatMap(stored -> adoptable(stored) ? Mono.just(stored)
+                                : Mono.justOrEmpty(adoptedSince(job)).switchIfEmpty(Mono.defer(() -> fetchAndSave(stored))))
                         .switchIfEmpty(Mono.defer(() -> fetchAndSave(heldOrSeed()))),
                 CredentialStore.RefreshLease::release,
                 (lease, error) -> lease.release(),
                 CredentialStore.RefreshLease::release);
+    }
+
+    /**
+     * A credential from the store (another holder's refresh) was adopted after {@code job} started
+     * and is still valid: the job's work is done, a request would only waste a rotation.
+     */
+    private @Nullable Credential adoptedSince(Job job) {
+        Snapshot s = snapshot;
+        boolean done = s.generation != job.startGeneration && s.hot != null && now().toEpochMilli() < s.validUntil;
+        return done ? s.credential : null;
     }
 
     private Mono<Credential> fetchAndSave(@Nullable Credential base) {

@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
@@ -185,12 +184,11 @@ class FileStoreTokenServiceTest {
     }
 
     /**
-     * A job waiting for the lease while the watch adopts the winner's token still requests one
-     * more (it reloads, finds the token it now holds, and fetches): a needless rotation, not a replay.
+     * A job waiting for the lease while the watch adopts the winner's token must not request one
+     * more once it has the lease (it would reload, find the token it now holds, and fetch): that
+     * would be a needless rotation.
      */
     @Test
-    @Disabled("needs engine change: TokenService.refreshCycle must return the held credential instead of fetching "
-            + "when one was adopted from the store after the job started and is still valid (adoptedSince(job))")
     void aServiceThatAdoptedTheWinnersTokenWhileWaitingForTheLeaseDoesNotRequestAnother() {
         writeExternally(valid("at-0", "rt-0"));
         TokenService service = service(Duration.ofMillis(50));
