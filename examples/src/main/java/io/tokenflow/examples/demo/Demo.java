@@ -5,14 +5,16 @@ import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
-import io.tokenflow.core.store.Credential;
-import io.tokenflow.core.store.InMemoryCredentialStore;
+import io.tokenflow.core.store.FileCredentialStore;
 import io.tokenflow.examples.server.EmbeddedAuthorizationServer;
 import io.tokenflow.examples.server.EmbeddedAuthorizationServer.Fault;
 import io.tokenflow.http.StatusRoutes;
 import io.tokenflow.http.TokenExchangeFilter;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,14 +73,16 @@ public final class Demo {
     }
 
     /** Runs the scripted scenario; returns the process exit code (0: every step reached). */
-    int runScripted() throws InterruptedException {
+    int runScripted() throws InterruptedException, IOException {
+        Path folder = Files.createTempDirectory("tokenflow-demo");
+        Path credentialFile = folder.resolve("credential.json");
         try (EmbeddedAuthorizationServer idp = EmbeddedAuthorizationServer.builder()
                 .client(CLIENT_ID, CLIENT_SECRET)
                 .tokenLifetime(Duration.ofSeconds(20))
                 .start();
              ProtectedResource api = ProtectedResource.start(idp::isActive)) {
 
-            InMemoryCredentialStore store = InMemoryCredentialStore.empty();
+            FileCredentialStore store = FileCredentialStore.at(credentialFile).withPollInterval(Duration.ofMillis(500));
             TokenService tokens = TokenService.builder()
                     .tokenEndpoint(idp.tokenEndpoint())
                     .clientCredentials(CLIENT_ID, CLIENT_SECRET)
@@ -91,6 +95,7 @@ public final class Demo {
             Disposable calling = callEverySecond(tokens, api.baseUri());
             try {
                 say("status: GET http://127.0.0.1:" + status.port() + "/health | /status | /status/stream");
+                say("credential file: " + credentialFile);
                 await(Status.RUNNING);
                 pause(Duration.ofSeconds(2));
 
@@ -109,9 +114,9 @@ public final class Demo {
                 await(Status.UNAUTHENTICATED);
                 pause(Duration.ofSeconds(2));
 
-                say("script: an operator logs in again and writes a new credential to the store");
+                say("script: an operator logs in again and writes the new credential to the file");
                 idp.fault(Fault.HEALTHY);
-                store.save(Credential.builder().refreshToken(idp.issueRefreshToken(CLIENT_ID)).build()).block(STEP_TIMEOUT);
+                OperatorLogin.writeCredential(idp, CLIENT_ID, CLIENT_SECRET, credentialFile);
                 await(Status.RUNNING);
                 pause(Duration.ofSeconds(2));
 
@@ -126,6 +131,13 @@ public final class Demo {
                 tokens.dispose();
                 status.disposeNow();
             }
+        } finally {
+            try (var files = Files.list(folder)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(folder);
         }
     }
 
