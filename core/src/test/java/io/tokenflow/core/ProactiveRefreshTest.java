@@ -4,42 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** Refresh ahead of expiry, on virtual time. */
-class ProactiveRefreshTest {
+class ProactiveRefreshTest extends VirtualTimeEngineTest {
 
-    private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration AHEAD = Duration.ofMinutes(5);
-
-    private final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    private final FakeTokenEndpoint fake = new FakeTokenEndpoint(clock, HOUR);
-    private final List<TokenService> services = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() {
-        services.forEach(TokenService::dispose);
-        clock.dispose();
-    }
-
-    private TokenService start(TokenService.Builder builder) {
-        TokenService service = builder.build();
-        services.add(service);
-        return service;
-    }
-
-    private Instant now() {
-        return Instant.ofEpochMilli(clock.now(TimeUnit.MILLISECONDS));
-    }
-
-    private AccessToken current(TokenService service) {
-        return service.token().block(Duration.ofSeconds(1));
-    }
 
     @Test
     void theRefreshStartsInsideTheJitteredWindowAndCallersKeepTheOldTokenMeanwhile() {

@@ -24,8 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -35,44 +33,10 @@ import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Signal;
 import reactor.test.StepVerifier;
-import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** Classification-driven retry and the WorkloadState machine, on virtual time. */
-class StateMachineTest {
+class StateMachineTest extends VirtualTimeEngineTest {
 
-    private static final Duration HOUR = Duration.ofHours(1);
-
-    private final VirtualTimeScheduler clock = VirtualTimeScheduler.create();
-    private final FakeTokenEndpoint fake = new FakeTokenEndpoint(clock, HOUR);
-    private final List<TokenService> services = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() {
-        services.forEach(TokenService::dispose);
-        clock.dispose();
-    }
-
-    private TokenService start(TokenService.Builder builder) {
-        TokenService service = builder.build();
-        services.add(service);
-        return service;
-    }
-
-    private TokenService start() {
-        return start(Services.on(fake, clock));
-    }
-
-    private Instant now() {
-        return Instant.ofEpochMilli(clock.now(TimeUnit.MILLISECONDS));
-    }
-
-    private void advanceTo(Instant instant) {
-        clock.advanceTimeTo(instant);
-    }
-
-    private AccessToken currentToken(TokenService service) {
-        return service.token().block(Duration.ofSeconds(1));
-    }
 
     /** Runs a service into DEGRADED: an hourly token, then an outage from the first proactive refresh on. */
     private TokenService degraded() {
@@ -110,16 +74,16 @@ class StateMachineTest {
     @Test
     void aTransientOutageDegradesWhileTheTokenIsValidThenAuthRetriesThenRecoversAtTheNextTick() {
         TokenService service = start();
-        AccessToken held = currentToken(service);
+        AccessToken held = current(service);
         StateRecorder recorder = new StateRecorder(service);
 
         degrade(service);
-        assertThat(currentToken(service)).isEqualTo(held);
+        assertThat(current(service)).isEqualTo(held);
         assertThat(service.state().lastFailure()).hasValueSatisfying(f -> assertThat(f.httpStatus()).hasValue(503));
 
         advanceTo(held.expiresAt().orElseThrow().minusSeconds(30));
         assertThat(service.state().status()).isEqualTo(AUTH_RETRYING);
-        assertThatThrownBy(() -> currentToken(service)).isInstanceOf(TokenUnavailableException.class);
+        assertThatThrownBy(() -> current(service)).isInstanceOf(TokenUnavailableException.class);
 
         fake.always(fake.ok(HOUR));
         int before = fake.requests();
@@ -127,7 +91,7 @@ class StateMachineTest {
 
         assertThat(fake.requests()).isEqualTo(before + 1);
         assertThat(service.state().status()).isEqualTo(RUNNING);
-        assertThat(currentToken(service)).isNotEqualTo(held);
+        assertThat(current(service)).isNotEqualTo(held);
         assertThat(recorder.seen()).containsExactly(RUNNING, DEGRADED, AUTH_RETRYING, RUNNING);
     }
 
@@ -317,7 +281,7 @@ class StateMachineTest {
     void aSuccessOnACallersPathLeavesDegraded() {
         TokenService service = degraded();
         fake.always(fake.ok(HOUR));
-        AccessToken held = currentToken(service);
+        AccessToken held = current(service);
 
         AccessToken fresh = service.tokenRejected(held).block(Duration.ofSeconds(1));
 
@@ -330,7 +294,7 @@ class StateMachineTest {
     @Test
     void aRejectedTokenWhileAuthRetryingFailsFastWithoutAnExtraRequest() {
         TokenService service = start();
-        AccessToken held = currentToken(service);
+        AccessToken held = current(service);
         degrade(service);
         advanceTo(held.expiresAt().orElseThrow());
         assertThat(service.state().status()).isEqualTo(AUTH_RETRYING);
@@ -351,7 +315,7 @@ class StateMachineTest {
         AccessToken token = service.refresh().block(Duration.ofSeconds(1));
 
         assertThat(service.state().status()).isEqualTo(RUNNING);
-        assertThat(currentToken(service)).isEqualTo(token);
+        assertThat(current(service)).isEqualTo(token);
     }
 
     @Test
@@ -365,7 +329,7 @@ class StateMachineTest {
         store.save(Credential.builder().accessToken(operators).refreshToken("new-refresh").build()).block(Duration.ofSeconds(1));
 
         assertThat(service.state().status()).isEqualTo(RUNNING);
-        assertThat(currentToken(service)).isEqualTo(operators);
+        assertThat(current(service)).isEqualTo(operators);
         assertThat(fake.requests()).isEqualTo(1);
     }
 
@@ -373,7 +337,7 @@ class StateMachineTest {
     void aTokenWithoutExpiryKeepsItsMonitor() {
         fake.then(fake.okWithoutExpiry());
         TokenService service = start();
-        AccessToken token = currentToken(service);
+        AccessToken token = current(service);
         assertThat(token.expiresAt()).isEmpty();
         clock.advanceTimeBy(Duration.ofDays(3));
         assertThat(fake.requests()).isEqualTo(1);
@@ -516,7 +480,7 @@ class StateMachineTest {
             fake.always(fake.ok(HOUR));
             clock.advanceTimeBy(Duration.ofMinutes(15));
         }
-        assertThat(currentToken(service)).isNotNull();
+        assertThat(current(service)).isNotNull();
         fake.always(permanent("invalid_grant"));
         clock.advanceTimeBy(Duration.ofHours(1));
         assertThat(service.state().status()).isEqualTo(UNAUTHENTICATED);
