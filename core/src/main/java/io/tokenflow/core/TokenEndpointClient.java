@@ -16,7 +16,14 @@ import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import com.nimbusds.oauth2.sdk.token.Tokens;
 import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -45,6 +52,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -91,7 +99,8 @@ final class TokenEndpointClient {
         this.http = client
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .responseTimeout(responseTimeout);
+                .responseTimeout(responseTimeout)
+                .doOnChannelInit((observer, channel, remote) -> UnreadableAnswer.guard(channel.pipeline()));
     }
 
     URI endpoint() {
@@ -373,6 +382,49 @@ final class TokenEndpointClient {
     }
 
     private record Answer(int status, HttpHeaders headers, String body) {
+    }
+
+    /**
+     * Replaces the cause of an HTTP decoding failure with one that does not quote the answer.
+     *
+     * <p>Netty's decoder quotes what it could not read ({@code invalid version format: ...}, upper-cased),
+     * and Reactor Netty logs that exception at WARN ({@code HttpClientConnect}: "The connection
+     * observed an error") before tokenflow sees it. A server that echoes the request where a status
+     * line belongs (a form body has no space, so it is one "version" token) would put the client
+     * secret or the refresh token into the application's logs. Sits right after the HTTP codec, so
+     * that every later handler, Reactor Netty's logging included, sees the sanitized cause.
+     */
+    @ChannelHandler.Sharable
+    static final class UnreadableAnswer extends ChannelInboundHandlerAdapter {
+
+        static final String NAME = "tokenflow.unreadableAnswer";
+        private static final UnreadableAnswer INSTANCE = new UnreadableAnswer();
+
+        /** Adds the handler after the HTTP/1.1 codec, when there is one (HTTP/2 is negotiated later and not covered). */
+        static void guard(ChannelPipeline pipeline) {
+            if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(NAME) == null) {
+                pipeline.addAfter(NettyPipeline.HttpCodec, NAME, INSTANCE);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure()
+                    && !(decoded.decoderResult().cause() instanceof UnreadableAnswerException)) {
+                decoded.setDecoderResult(DecoderResult.failure(new UnreadableAnswerException(decoded.decoderResult().cause())));
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** An answer that is not HTTP; the decoder's own message is withheld (it may quote the request). */
+    static final class UnreadableAnswerException extends DecoderException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableAnswerException(Throwable decoderFailure) {
+            super("the answer is not valid HTTP (" + decoderFailure.getClass().getSimpleName()
+                    + " in the HTTP decoder; its text is withheld because it may quote the request)");
+        }
     }
 
     /**
