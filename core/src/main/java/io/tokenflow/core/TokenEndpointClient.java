@@ -127,7 +127,8 @@ final class TokenEndpointClient {
             request = request.subscribeOn(Schedulers.boundedElastic());
         }
         return request.flatMap(built -> {
-            Redactor redactor = Redactor.forRequest(built, auth.secretForScans(), refreshToken);
+            String heldToken = current == null ? null : current.accessToken().map(AccessToken::value).orElse(null);
+            Redactor redactor = Redactor.forRequest(built, auth.secretForScans(), refreshToken, heldToken);
             return send(built)
                     .timeout(responseTimeout.plus(responseTimeout), Schedulers.parallel())
                     .map(answer -> parse(answer, current, redactor))
@@ -229,7 +230,8 @@ final class TokenEndpointClient {
             message = "HTTP " + status + " without an OAuth error (" + describeBody(answer) + ")";
         } else {
             // error_description is the one part of a body that is shown (TokenFailure cuts it to
-            // 300 chars); a credential of this request that it quotes is still cut out.
+            // 300 chars); a credential of this request, or the access token it renews, that it
+            // quotes is still cut out.
             code = redactor.apply(code);
             message = "HTTP " + status + " " + code + (description == null ? "" : ": " + redactor.apply(description));
         }
@@ -429,7 +431,7 @@ final class TokenEndpointClient {
 
     /**
      * Cuts secrets out of text that came from the server or the network: the credentials this
-     * request carried, and optionally the string values of a JSON body.
+     * request carried, the access token it renews, and optionally the string values of a JSON body.
      */
     private static final class Redactor {
         private static final String MARK = "[redacted]";
@@ -451,13 +453,21 @@ final class TokenEndpointClient {
             this.bodyWasJsonObject = bodyWasJsonObject;
         }
 
-        static Redactor forRequest(HTTPRequest request, @Nullable String clientSecret, @Nullable String refreshToken) {
+        /**
+         * The credentials the request carries, and the access token being renewed: it is not sent,
+         * but the server knows it and may quote it (a description naming the token it revokes).
+         */
+        static Redactor forRequest(HTTPRequest request, @Nullable String clientSecret, @Nullable String refreshToken,
+                                   @Nullable String heldAccessToken) {
             List<String> secrets = new ArrayList<>();
             if (clientSecret != null) {
                 secrets.add(clientSecret);
             }
             if (refreshToken != null) {
                 secrets.add(refreshToken);
+            }
+            if (heldAccessToken != null) {
+                secrets.add(heldAccessToken);
             }
             String authorization = request.getAuthorization();
             if (authorization != null) {
