@@ -244,13 +244,17 @@ final class TokenEndpointClient {
         Tokens tokens;
         try {
             JSONObject json = JSONObjectUtils.parse(answer.body);
+            Object rawExpiresIn = json.get("expires_in");
             TokenResponse response = TokenResponse.parse(nimbusResponse(answer));
             if (!response.indicatesSuccess()) {
                 throw new ParseException("not a token response");
             }
             tokens = response.toSuccessResponse().getTokens();
             com.nimbusds.oauth2.sdk.token.AccessToken nimbusToken = tokens.getAccessToken();
-            Object rawExpiresIn = json.get("expires_in");
+            requireVisibleAscii("access_token", nimbusToken.getValue());
+            if (tokens.getRefreshToken() != null) {
+                requireVisibleAscii("refresh_token", tokens.getRefreshToken().getValue());
+            }
             long expiresIn = rawExpiresIn == null ? 0 : nimbusToken.getLifetime();
             if (rawExpiresIn != null && expiresIn <= 0) {
                 throw new ParseException("expires_in must be a positive number of seconds");
@@ -280,6 +284,17 @@ final class TokenEndpointClient {
             next.refreshTokenRotatedAt(now);
         }
         return next.build();
+    }
+
+    /**
+     * RFC 6749 A.12 and A.17: access and refresh tokens are {@code 1*VSCHAR} (%x20-7E). Anything else
+     * (a CR LF that would split the {@code Authorization} header, bytes that were not UTF-8 and became
+     * U+FFFD, any non-ASCII) is a damaged answer, not a token to hand to callers.
+     */
+    private static void requireVisibleAscii(String member, String value) throws ParseException {
+        if (!value.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
+            throw new ParseException(member + " has characters outside RFC 6749's VSCHAR (%x20-7E)");
+        }
     }
 
     /**

@@ -246,6 +246,11 @@ class FaultMatrixTest {
                     }
                 })).check(FaultMatrixTest::cutEarly),
                 // What a token answer may hold.
+                transientRow("invalid UTF-8 in access_token", 200, wire(aResponse().withStatus(200)
+                        .withHeader("Content-Type", "application/json")
+                        .withBody(invalidUtf8Token()))),
+                transientRow("access_token with CR LF (header injection)", 200, wire(okJson("{\"access_token\":\"" + NEW_TOKEN
+                        + "\\r\\nX-Injected: yes\",\"token_type\":\"Bearer\",\"expires_in\":3600}"))),
                 transientRow("expires_in an object", 200, wire(okJson(token(NEW_TOKEN, "{\"seconds\":3600}")))),
                 transientRow("expires_in an array", 200, wire(okJson(token(NEW_TOKEN, "[3600]")))),
                 transientRow("expires_in a boolean", 200, wire(okJson(token(NEW_TOKEN, "true")))),
@@ -983,6 +988,17 @@ class FaultMatrixTest {
         return aResponse().withStatus(status).withHeader("Content-Type", "application/json")
                 .withBody("{\"error\":\"" + error + "\",\"error_description\":\"client " + CLIENT_ID + " with secret "
                         + CLIENT_SECRET + ", refresh token " + ROTATED_REFRESH + ", access token " + HELD + ": refused\"}");
+    }
+
+    private static byte[] invalidUtf8Token() {
+        byte[] start = ("{\"access_token\":\"" + NEW_TOKEN).getBytes(StandardCharsets.UTF_8);
+        byte[] bad = HexFormat.of().parseHex("c328a0a1");
+        byte[] end = "\",\"token_type\":\"Bearer\",\"expires_in\":3600}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[start.length + bad.length + end.length];
+        System.arraycopy(start, 0, body, 0, start.length);
+        System.arraycopy(bad, 0, body, start.length, bad.length);
+        System.arraycopy(end, 0, body, start.length + bad.length, end.length);
+        return body;
     }
 
     private static byte[] spaces(int n) {
