@@ -29,6 +29,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.tokenflow.core.store.Credential;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -245,7 +246,13 @@ final class TokenEndpointClient {
         try {
             JSONObject json = JSONObjectUtils.parse(answer.body);
             Object rawExpiresIn = json.get("expires_in");
-            TokenResponse response = TokenResponse.parse(nimbusResponse(answer));
+            Answer forNimbus = answer;
+            if (beyondLongestLifetime(rawExpiresIn)) {
+                // Nimbus reads a number beyond 64 bits by wrapping it: 2^64 + 60 would be a 60 s token.
+                json.put("expires_in", MAX_LIFETIME.getSeconds());
+                forNimbus = new Answer(answer.status, answer.headers, json.toJSONString());
+            }
+            TokenResponse response = TokenResponse.parse(nimbusResponse(forNimbus));
             if (!response.indicatesSuccess()) {
                 throw new ParseException("not a token response");
             }
@@ -294,6 +301,18 @@ final class TokenEndpointClient {
     private static void requireVisibleAscii(String member, String value) throws ParseException {
         if (!value.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
             throw new ParseException(member + " has characters outside RFC 6749's VSCHAR (%x20-7E)");
+        }
+    }
+
+    /** Whether {@code expires_in} is a number (or numeric string) above {@link #MAX_LIFETIME}, however many digits it has. */
+    private static boolean beyondLongestLifetime(@Nullable Object expiresIn) {
+        if (!(expiresIn instanceof Number) && !(expiresIn instanceof String)) {
+            return false;
+        }
+        try {
+            return new BigDecimal(expiresIn.toString().trim()).compareTo(BigDecimal.valueOf(MAX_LIFETIME.getSeconds())) > 0;
+        } catch (NumberFormatException notANumber) {
+            return false;
         }
     }
 

@@ -259,6 +259,9 @@ class FaultMatrixTest {
                 transientRow("expires_in zero", 200, wire(okJson(token(NEW_TOKEN, "0")))),
                 successRow("expires_in 10^12 s (cut to 3650 days)", NEW_TOKEN, wire(okJson(token(NEW_TOKEN, "1000000000000"))))
                         .expiresAt(T0.plusSeconds(40).plus(TokenEndpointClient.MAX_LIFETIME)),
+                successRow("expires_in 2^64 + 60 s (cut to 3650 days, not wrapped to 60 s)", NEW_TOKEN,
+                        wire(okJson(token(NEW_TOKEN, "18446744073709551676"))))
+                        .expiresAt(T0.plusSeconds(40).plus(TokenEndpointClient.MAX_LIFETIME)),
                 transientRow("token_type mac", 200, wire(okJson("{\"access_token\":\"" + NEW_TOKEN + "\",\"token_type\":\"mac\","
                         + "\"expires_in\":3600}"))),
                 successRow("duplicate access_token keys: the last one wins", DUPLICATE_SECOND, wire(okJson("{\"access_token\":\""
