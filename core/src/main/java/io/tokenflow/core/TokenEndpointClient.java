@@ -16,12 +16,20 @@ import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import com.nimbusds.oauth2.sdk.token.Tokens;
 import com.nimbusds.oauth2.sdk.util.JSONObjectUtils;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.tokenflow.core.store.Credential;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,6 +53,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -91,7 +100,8 @@ final class TokenEndpointClient {
         this.http = client
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .responseTimeout(responseTimeout);
+                .responseTimeout(responseTimeout)
+                .doOnChannelInit((observer, channel, remote) -> UnreadableAnswer.guard(channel.pipeline()));
     }
 
     URI endpoint() {
@@ -118,7 +128,8 @@ final class TokenEndpointClient {
             request = request.subscribeOn(Schedulers.boundedElastic());
         }
         return request.flatMap(built -> {
-            Redactor redactor = Redactor.forRequest(built, auth.secretForScans(), refreshToken);
+            String heldToken = current == null ? null : current.accessToken().map(AccessToken::value).orElse(null);
+            Redactor redactor = Redactor.forRequest(built, auth.secretForScans(), refreshToken, heldToken);
             return send(built)
                     .timeout(responseTimeout.plus(responseTimeout), Schedulers.parallel())
                     .map(answer -> parse(answer, current, redactor))
@@ -220,7 +231,8 @@ final class TokenEndpointClient {
             message = "HTTP " + status + " without an OAuth error (" + describeBody(answer) + ")";
         } else {
             // error_description is the one part of a body that is shown (TokenFailure cuts it to
-            // 300 chars); a credential of this request that it quotes is still cut out.
+            // 300 chars); a credential of this request, or the access token it renews, that it
+            // quotes is still cut out.
             code = redactor.apply(code);
             message = "HTTP " + status + " " + code + (description == null ? "" : ": " + redactor.apply(description));
         }
@@ -233,13 +245,23 @@ final class TokenEndpointClient {
         Tokens tokens;
         try {
             JSONObject json = JSONObjectUtils.parse(answer.body);
-            TokenResponse response = TokenResponse.parse(nimbusResponse(answer));
+            Object rawExpiresIn = json.get("expires_in");
+            Answer forNimbus = answer;
+            if (beyondLongestLifetime(rawExpiresIn)) {
+                // Nimbus reads a number beyond 64 bits by wrapping it: 2^64 + 60 would be a 60 s token.
+                json.put("expires_in", MAX_LIFETIME.getSeconds());
+                forNimbus = new Answer(answer.status, answer.headers, json.toJSONString());
+            }
+            TokenResponse response = TokenResponse.parse(nimbusResponse(forNimbus));
             if (!response.indicatesSuccess()) {
                 throw new ParseException("not a token response");
             }
             tokens = response.toSuccessResponse().getTokens();
             com.nimbusds.oauth2.sdk.token.AccessToken nimbusToken = tokens.getAccessToken();
-            Object rawExpiresIn = json.get("expires_in");
+            requireVisibleAscii("access_token", nimbusToken.getValue());
+            if (tokens.getRefreshToken() != null) {
+                requireVisibleAscii("refresh_token", tokens.getRefreshToken().getValue());
+            }
             long expiresIn = rawExpiresIn == null ? 0 : nimbusToken.getLifetime();
             if (rawExpiresIn != null && expiresIn <= 0) {
                 throw new ParseException("expires_in must be a positive number of seconds");
@@ -269,6 +291,29 @@ final class TokenEndpointClient {
             next.refreshTokenRotatedAt(now);
         }
         return next.build();
+    }
+
+    /**
+     * RFC 6749 A.12 and A.17: access and refresh tokens are {@code 1*VSCHAR} (%x20-7E). Anything else
+     * (a CR LF that would split the {@code Authorization} header, bytes that were not UTF-8 and became
+     * U+FFFD, any non-ASCII) is a damaged answer, not a token to hand to callers.
+     */
+    private static void requireVisibleAscii(String member, String value) throws ParseException {
+        if (!value.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
+            throw new ParseException(member + " has characters outside RFC 6749's VSCHAR (%x20-7E)");
+        }
+    }
+
+    /** Whether {@code expires_in} is a number (or numeric string) above {@link #MAX_LIFETIME}, however many digits it has. */
+    private static boolean beyondLongestLifetime(@Nullable Object expiresIn) {
+        if (!(expiresIn instanceof Number) && !(expiresIn instanceof String)) {
+            return false;
+        }
+        try {
+            return new BigDecimal(expiresIn.toString().trim()).compareTo(BigDecimal.valueOf(MAX_LIFETIME.getSeconds())) > 0;
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
     }
 
     /**
@@ -376,8 +421,51 @@ final class TokenEndpointClient {
     }
 
     /**
+     * Replaces the cause of an HTTP decoding failure with one that does not quote the answer.
+     *
+     * <p>Netty's decoder quotes what it could not read ({@code invalid version format: ...}, upper-cased),
+     * and Reactor Netty logs that exception at WARN ({@code HttpClientConnect}: "The connection
+     * observed an error") before tokenflow sees it. A server that echoes the request where a status
+     * line belongs (a form body has no space, so it is one "version" token) would put the client
+     * secret or the refresh token into the application's logs. Sits right after the HTTP codec, so
+     * that every later handler, Reactor Netty's logging included, sees the sanitized cause.
+     */
+    @ChannelHandler.Sharable
+    static final class UnreadableAnswer extends ChannelInboundHandlerAdapter {
+
+        static final String NAME = "tokenflow.unreadableAnswer";
+        private static final UnreadableAnswer INSTANCE = new UnreadableAnswer();
+
+        /** Adds the handler after the HTTP/1.1 codec, when there is one (HTTP/2 is negotiated later and not covered). */
+        static void guard(ChannelPipeline pipeline) {
+            if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(NAME) == null) {
+                pipeline.addAfter(NettyPipeline.HttpCodec, NAME, INSTANCE);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof DecoderResultProvider decoded && decoded.decoderResult().isFailure()
+                    && !(decoded.decoderResult().cause() instanceof UnreadableAnswerException)) {
+                decoded.setDecoderResult(DecoderResult.failure(new UnreadableAnswerException(decoded.decoderResult().cause())));
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** An answer that is not HTTP; the decoder's own message is withheld (it may quote the request). */
+    static final class UnreadableAnswerException extends DecoderException {
+        private static final long serialVersionUID = 1L;
+
+        UnreadableAnswerException(Throwable decoderFailure) {
+            super("the answer is not valid HTTP (" + decoderFailure.getClass().getSimpleName()
+                    + " in the HTTP decoder; its text is withheld because it may quote the request)");
+        }
+    }
+
+    /**
      * Cuts secrets out of text that came from the server or the network: the credentials this
-     * request carried, and optionally the string values of a JSON body.
+     * request carried, the access token it renews, and optionally the string values of a JSON body.
      */
     private static final class Redactor {
         private static final String MARK = "[redacted]";
@@ -399,13 +487,21 @@ final class TokenEndpointClient {
             this.bodyWasJsonObject = bodyWasJsonObject;
         }
 
-        static Redactor forRequest(HTTPRequest request, @Nullable String clientSecret, @Nullable String refreshToken) {
+        /**
+         * The credentials the request carries, and the access token being renewed: it is not sent,
+         * but the server knows it and may quote it (a description naming the token it revokes).
+         */
+        static Redactor forRequest(HTTPRequest request, @Nullable String clientSecret, @Nullable String refreshToken,
+                                   @Nullable String heldAccessToken) {
             List<String> secrets = new ArrayList<>();
             if (clientSecret != null) {
                 secrets.add(clientSecret);
             }
             if (refreshToken != null) {
                 secrets.add(refreshToken);
+            }
+            if (heldAccessToken != null) {
+                secrets.add(heldAccessToken);
             }
             String authorization = request.getAuthorization();
             if (authorization != null) {
