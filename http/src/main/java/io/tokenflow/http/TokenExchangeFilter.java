@@ -1,0 +1,117 @@
+package io.tokenflow.http;
+
+import io.tokenflow.core.AccessToken;
+import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenUnavailableException;
+import java.util.Objects;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.reactive.function.client.ClientRequest;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
+import org.springframework.web.reactive.function.client.ExchangeFunction;
+import reactor.core.publisher.Mono;
+
+/**
+ * A {@code WebClient} filter that sends the {@link TokenService}'s token as
+ * {@code Authorization: <type> <value>} ({@link AccessToken#authorizationHeader()}).
+ *
+ * <pre>{@code
+ * WebClient api = WebClient.builder()
+ *     .filter(TokenExchangeFilter.forHosts(tokens, "api.example.com"))
+ *     .build();
+ * }</pre>
+ *
+ * <ul>
+ *   <li><b>Hosts.</b> The token goes only to the hosts named in {@link #forHosts}: exact host,
+ *       case-insensitive, any port, no wildcard or subdomain. {@link #anyHost} sends it everywhere
+ *       and must be chosen on purpose. A request to any other host is passed on untouched, and the
+ *       token service is not asked for a token.</li>
+ *   <li><b>Own credentials win.</b> A request that already carries {@code Authorization} is passed on
+ *       untouched.</li>
+ *   <li><b>Fast fail.</b> When no token can be had ({@code AUTH_RETRYING}, {@code UNAUTHENTICATED},
+ *       {@code STOPPED}), the request is not sent: the caller gets the
+ *       {@link TokenUnavailableException} with its {@link TokenUnavailableException#retryAfter()}.
+ *       In {@code STARTING} the request waits for the first token (bound it with {@code timeout}).</li>
+ *   <li><b>Self-heal.</b> A {@code 401} whose {@code WWW-Authenticate} holds a challenge of the
+ *       token's type with {@code error="invalid_token"} (RFC 6750), or any {@code 401} after
+ *       {@link #retryOnAny401()}: the first response's body is released, the token is reported with
+ *       {@link TokenService#tokenRejected(AccessToken)}, and the request is sent once more with the
+ *       token that returns. A second {@code 401} reaches the caller as it is. Should
+ *       {@code tokenRejected} fail, the caller gets its {@link TokenUnavailableException}. The request
+ *       body is written twice then, so it must be re-subscribable (any {@code BodyInserter} built from
+ *       a value is).</li>
+ * </ul>
+ *
+ * <p>Redirects are followed, if at all, by the underlying HTTP client, below this filter: Reactor
+ * Netty drops {@code Authorization} on a redirect to another host.
+ *
+ * <p>Immutable and thread-safe; add one instance to any number of {@code WebClient}s.
+ */
+public final class TokenExchangeFilter implements ExchangeFilterFunction {
+
+    private final TokenService tokens;
+    private final HostAllowList hosts;
+    private final boolean retryOnAny401;
+
+    private TokenExchangeFilter(TokenService tokens, HostAllowList hosts, boolean retryOnAny401) {
+        this.tokens = tokens;
+        this.hosts = hosts;
+        this.retryOnAny401 = retryOnAny401;
+    }
+
+    /**
+     * A filter that sends the token to these hosts only.
+     *
+     * @param hosts host names or IP literals without port, matched exactly and case-insensitively
+     * @throws IllegalArgumentException when no host is given, or one is blank or has a port, scheme,
+     *     path or wildcard
+     */
+    public static TokenExchangeFilter forHosts(TokenService tokens, String... hosts) {
+        return new TokenExchangeFilter(Objects.requireNonNull(tokens, "tokens"), HostAllowList.of(hosts), false);
+    }
+
+    /** A filter that sends the token to every host the {@code WebClient} calls. */
+    public static TokenExchangeFilter anyHost(TokenService tokens) {
+        return new TokenExchangeFilter(Objects.requireNonNull(tokens, "tokens"), HostAllowList.any(), false);
+    }
+
+    /**
+     * A copy of this filter that self-heals on every {@code 401}, for resource servers that answer
+     * an expired or revoked token without {@code WWW-Authenticate: Bearer error="invalid_token"}.
+     */
+    public TokenExchangeFilter retryOnAny401() {
+        return new TokenExchangeFilter(tokens, hosts, true);
+    }
+
+    @Override
+    public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
+        if (request.headers().containsHeader(HttpHeaders.AUTHORIZATION) || !hosts.allows(request.url().getHost())) {
+            return next.exchange(request);
+        }
+        return tokens.token().flatMap(token -> next.exchange(withToken(request, token))
+                .flatMap(response -> isRejection(response, token)
+                        ? response.releaseBody()
+                                .then(tokens.tokenRejected(token))
+                                .flatMap(fresh -> next.exchange(withToken(request, fresh)))
+                        : Mono.just(response)));
+    }
+
+    private boolean isRejection(ClientResponse response, AccessToken token) {
+        if (response.statusCode().value() != 401) {
+            return false;
+        }
+        return retryOnAny401
+                || Challenges.hasError(response.headers().header(HttpHeaders.WWW_AUTHENTICATE), token.tokenType(), "invalid_token");
+    }
+
+    private static ClientRequest withToken(ClientRequest request, AccessToken token) {
+        return ClientRequest.from(request)
+                .headers(headers -> headers.set(HttpHeaders.AUTHORIZATION, token.authorizationHeader()))
+                .build();
+    }
+
+    @Override
+    public String toString() {
+        return "TokenExchangeFilter[" + tokens + " -> " + hosts + (retryOnAny401 ? ", retry on any 401" : "") + "]";
+    }
+}
