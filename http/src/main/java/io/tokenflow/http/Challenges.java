@@ -66,6 +66,9 @@ final class Challenges {
                 }
                 StringBuilder parameter = new StringBuilder();
                 i = readValue(header, valueStart, parameter);
+                if (i < 0) {
+                    return false;
+                }
                 if (current != null && current.equalsIgnoreCase(scheme) && word.equalsIgnoreCase("error")
                         && parameter.toString().equals(error)) {
                     return true;
@@ -84,7 +87,10 @@ final class Challenges {
         return false;
     }
 
-    /** Reads a token or a quoted string starting at {@code i} into {@code out}; returns the index after it. */
+    /**
+     * Reads a token or a quoted string starting at {@code i} into {@code out}; returns the index
+     * after it, or -1 for a quoted string that does not end.
+     */
     private static int readValue(String s, int i, StringBuilder out) {
         int n = s.length();
         if (s.charAt(i) == '"') {
@@ -101,7 +107,7 @@ final class Challenges {
                     i++;
                 }
             }
-            return n;
+            return -1;
         }
         while (i < n && isToken68Char(s.charAt(i))) {
             out.append(s.charAt(i));

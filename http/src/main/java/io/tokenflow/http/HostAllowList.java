@@ -56,10 +56,6 @@ final class HostAllowList {
         return host != null && !host.isEmpty() && allowed.contains(normalize(host));
     }
 
-    boolean isAny() {
-        return hosts == null;
-    }
-
     private static String validate(@Nullable String host) {
         Objects.requireNonNull(host, "host");
         String h = host.trim();

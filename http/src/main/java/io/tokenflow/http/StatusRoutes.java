@@ -185,7 +185,8 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
         Flux<String> heartbeats = Flux.interval(heartbeat, heartbeat, scheduler)
                 .onBackpressureDrop()
                 .map(tick -> ": heartbeat\n\n");
-        Flux<String> body = Flux.merge(events, heartbeats).takeWhile(chunk -> chunk != END);
+        // Heartbeats first: their timer runs before the first event can reach the client.
+        Flux<String> body = Flux.merge(heartbeats, events).takeWhile(chunk -> chunk != END);
         return response.header(HttpHeaderNames.CONTENT_TYPE, EVENT_STREAM)
                 .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
                 .sendString(body, StandardCharsets.UTF_8);

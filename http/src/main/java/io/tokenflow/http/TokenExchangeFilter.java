@@ -91,7 +91,7 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
         return tokens.token().flatMap(token -> next.exchange(withToken(request, token))
                 .flatMap(response -> isRejection(response, token)
                         ? response.releaseBody()
-                                .then(tokens.tokenRejected(token))
+                                .then(Mono.defer(() -> tokens.tokenRejected(token)))
                                 .flatMap(fresh -> next.exchange(withToken(request, fresh)))
                         : Mono.just(response)));
     }

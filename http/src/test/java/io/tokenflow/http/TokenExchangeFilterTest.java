@@ -1,0 +1,321 @@
+package io.tokenflow.http;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.ok;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.serviceUnavailable;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenUnavailableException;
+import io.tokenflow.core.WorkloadState.Status;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.test.StepVerifier;
+
+class TokenExchangeFilterTest {
+
+    private static final String INVALID_TOKEN = "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"expired\"";
+
+    private WireMockServer idp;
+    private WireMockServer api;
+    private TokenService tokens;
+    private ConnectionProvider connections;
+
+    @BeforeEach
+    void start() {
+        idp = WireMocks.start();
+        api = WireMocks.start();
+        connections = ConnectionProvider.builder("filter-test").maxConnections(1)
+                .pendingAcquireTimeout(Duration.ofSeconds(2)).build();
+    }
+
+    @AfterEach
+    void stop() {
+        if (tokens != null) {
+            tokens.dispose();
+        }
+        connections.disposeLater().block(Duration.ofSeconds(5));
+        api.stop();
+        idp.stop();
+    }
+
+    /** Status and body as the caller sees them. */
+    record Reply(int status, String body) {
+    }
+
+    private TokenService running(String... tokenValues) {
+        WireMocks.tokens(idp, tokenValues);
+        tokens = WireMocks.service(idp);
+        Await.status(tokens, Status.RUNNING);
+        return tokens;
+    }
+
+    private WebClient webClient(ExchangeFilterFunction filter) {
+        return webClient(filter, HttpClient.create(connections));
+    }
+
+    private static WebClient webClient(ExchangeFilterFunction filter, HttpClient http) {
+        return WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).filter(filter).build();
+    }
+
+    private static Reply call(WebClient client, String url) {
+        return client.get().uri(url)
+                .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("")
+                        .map(body -> new Reply(r.statusCode().value(), body)))
+                .block(Await.TIMEOUT);
+    }
+
+    private List<String> authorizationsReceived(String path) {
+        return api.findAll(getRequestedFor(urlEqualTo(path))).stream()
+                .map(request -> request.containsHeader("Authorization") ? request.getHeader("Authorization") : "<none>")
+                .toList();
+    }
+
+    private void apiRejects(String path) {
+        api.stubFor(get(path).willReturn(aResponse().withStatus(401)
+                .withHeader("WWW-Authenticate", INVALID_TOKEN).withBody("token rejected")));
+    }
+
+    @Test
+    void attachesTheCurrentTokenToRequestsForAnAllowedHost() {
+        running("first");
+        api.stubFor(get("/data").withHeader("Authorization", equalTo("Bearer first")).willReturn(ok("data")));
+
+        Reply reply = call(webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")), WireMocks.url(api, "/data"));
+
+        assertThat(reply).isEqualTo(new Reply(200, "data"));
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+    }
+
+    @Test
+    void hostMatchingIgnoresCase() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+
+        call(webClient(TokenExchangeFilter.forHosts(tokens, "LocalHost")), "http://localhost:" + api.port() + "/data");
+
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+    }
+
+    @Test
+    void retriesOnceWithADifferentTokenAfterA401InvalidToken() {
+        running("first", "second");
+        api.stubFor(get("/data").withHeader("Authorization", equalTo("Bearer first"))
+                .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate", INVALID_TOKEN).withBody("expired")));
+        api.stubFor(get("/data").withHeader("Authorization", equalTo("Bearer second")).willReturn(ok("data")));
+
+        Reply reply = call(webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")), WireMocks.url(api, "/data"));
+
+        assertThat(reply).isEqualTo(new Reply(200, "data"));
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first", "Bearer second");
+        idp.verify(2, postRequestedFor(urlEqualTo("/token")));
+    }
+
+    @Test
+    void aPermanent401ReachesTheCallerAfterExactlyTwoRequests() {
+        running("first", "second", "third");
+        apiRejects("/data");
+
+        Reply reply = call(webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")), WireMocks.url(api, "/data"));
+
+        assertThat(reply).isEqualTo(new Reply(401, "token rejected"));
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first", "Bearer second");
+    }
+
+    @Test
+    void a401WithoutInvalidTokenIsNotRetried() {
+        running("first", "second");
+        api.stubFor(get("/data").willReturn(aResponse().withStatus(401)
+                .withHeader("WWW-Authenticate", "Bearer realm=\"api\"").withBody("no")));
+
+        Reply reply = call(webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")), WireMocks.url(api, "/data"));
+
+        assertThat(reply.status()).isEqualTo(401);
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+    }
+
+    @Test
+    void retryOnAny401RetriesA401WithoutChallenge() {
+        running("first", "second");
+        api.stubFor(get("/data").withHeader("Authorization", equalTo("Bearer first"))
+                .willReturn(aResponse().withStatus(401).withBody("no")));
+        api.stubFor(get("/data").withHeader("Authorization", equalTo("Bearer second")).willReturn(ok("data")));
+
+        Reply reply = call(webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1").retryOnAny401()),
+                WireMocks.url(api, "/data"));
+
+        assertThat(reply).isEqualTo(new Reply(200, "data"));
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first", "Bearer second");
+    }
+
+    @Test
+    void aRetriedPostCarriesItsBodyAgain() {
+        running("first", "second");
+        api.stubFor(post("/orders").withHeader("Authorization", equalTo("Bearer first"))
+                .willReturn(aResponse().withStatus(401).withHeader("WWW-Authenticate", INVALID_TOKEN)));
+        api.stubFor(post("/orders").withHeader("Authorization", equalTo("Bearer second")).willReturn(ok("created")));
+
+        String body = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).post()
+                .uri(WireMocks.url(api, "/orders"))
+                .bodyValue("{\"item\":42}")
+                .retrieve().bodyToMono(String.class)
+                .block(Await.TIMEOUT);
+
+        assertThat(body).isEqualTo("created");
+        assertThat(api.findAll(postRequestedFor(urlEqualTo("/orders"))))
+                .extracting(LoggedRequest::getBodyAsString)
+                .containsExactly("{\"item\":42}", "{\"item\":42}");
+    }
+
+    @Test
+    void rejectedResponsesAreReleasedSoASingleConnectionPoolNeverRunsDry() {
+        running("first", "second", "third");
+        apiRejects("/data");
+        WebClient client = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1"));
+
+        // One pooled connection, 2 s to acquire it: a first 401 left unreleased would hold it, and
+        // the retry would time out acquiring.
+        for (int i = 0; i < 25; i++) {
+            assertThat(call(client, WireMocks.url(api, "/data")).status()).isEqualTo(401);
+        }
+
+        assertThat(authorizationsReceived("/data")).hasSize(50);
+    }
+
+    @Test
+    void neverSendsTheTokenToAHostOutsideTheAllowList() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+
+        // The same server, reached as 127.0.0.1, while only "localhost" may have the token.
+        Reply reply = call(webClient(TokenExchangeFilter.forHosts(tokens, "localhost")), WireMocks.url(api, "/data"));
+
+        assertThat(reply).isEqualTo(new Reply(200, "data"));
+        assertThat(authorizationsReceived("/data")).containsExactly("<none>");
+    }
+
+    @Test
+    void aRedirectToAHostOutsideTheAllowListDoesNotCarryTheToken() {
+        running("first");
+        api.stubFor(get("/start").willReturn(aResponse().withStatus(302)
+                .withHeader("Location", "http://localhost:" + api.port() + "/landing")));
+        api.stubFor(get("/landing").willReturn(ok("landed")));
+        WebClient client = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1"),
+                HttpClient.create(connections).followRedirect(true));
+
+        Reply reply = call(client, WireMocks.url(api, "/start"));
+
+        assertThat(reply).isEqualTo(new Reply(200, "landed"));
+        assertThat(authorizationsReceived("/start")).containsExactly("Bearer first");
+        assertThat(authorizationsReceived("/landing")).containsExactly("<none>");
+    }
+
+    @Test
+    void anyHostSendsTheTokenEverywhere() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+
+        call(webClient(TokenExchangeFilter.anyHost(tokens)), WireMocks.url(api, "/data"));
+
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+    }
+
+    @Test
+    void aRequestThatAlreadyCarriesAuthorizationIsLeftAlone() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+
+        webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).get().uri(WireMocks.url(api, "/data"))
+                .header(HttpHeaders.AUTHORIZATION, "Basic dXNlcjpwYXNz")
+                .retrieve().toBodilessEntity()
+                .block(Await.TIMEOUT);
+
+        assertThat(authorizationsReceived("/data")).containsExactly("Basic dXNlcjpwYXNz");
+    }
+
+    @Test
+    void failsFastWithoutSendingWhenNoTokenCanBeHad() {
+        idp.stubFor(post("/token").willReturn(serviceUnavailable()));
+        tokens = WireMocks.service(idp);
+        Await.status(tokens, Status.AUTH_RETRYING);
+        api.stubFor(get("/data").willReturn(ok("data")));
+
+        Mono<String> call = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).get()
+                .uri(WireMocks.url(api, "/data"))
+                .retrieve().bodyToMono(String.class);
+
+        StepVerifier.create(call)
+                .expectErrorSatisfies(e -> {
+                    assertThat(e).isInstanceOf(TokenUnavailableException.class);
+                    TokenUnavailableException unavailable = (TokenUnavailableException) e;
+                    assertThat(unavailable.state().status()).isEqualTo(Status.AUTH_RETRYING);
+                    assertThat(unavailable.retryAfter()).hasValueSatisfying(d -> assertThat(d).isPositive());
+                })
+                .verify(Await.TIMEOUT);
+        assertThat(api.getAllServeEvents()).isEmpty();
+    }
+
+    @Test
+    void aRequestMadeWhileStartingWaitsForTheFirstToken() {
+        ScriptedTokenEndpoint.Answer first = ScriptedTokenEndpoint.token("first", 3600).held();
+        try (ScriptedTokenEndpoint endpoint = new ScriptedTokenEndpoint().then(first)) {
+            tokens = TokenService.builder().tokenEndpoint(endpoint.uri())
+                    .clientCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET).build();
+            api.stubFor(get("/data").willReturn(ok("data")));
+            Mono<String> call = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).get()
+                    .uri(WireMocks.url(api, "/data")).retrieve().bodyToMono(String.class);
+
+            StepVerifier.create(call)
+                    .then(() -> {
+                        assertThat(tokens.state().status()).isEqualTo(Status.STARTING);
+                        assertThat(api.getAllServeEvents()).isEmpty();
+                        first.release();
+                    })
+                    .expectNext("data")
+                    .expectComplete()
+                    .verify(Await.TIMEOUT);
+        }
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+    }
+
+    @Test
+    void forHostsWithoutAnyHostIsRejected() {
+        running("first");
+
+        assertThatThrownBy(() -> TokenExchangeFilter.forHosts(tokens))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("anyHost");
+    }
+
+    @Test
+    void retryOnAny401ReturnsANewFilterAndLeavesTheOriginalStrict() {
+        running("first", "second");
+        api.stubFor(get("/data").willReturn(aResponse().withStatus(401).withBody("no")));
+        TokenExchangeFilter strict = TokenExchangeFilter.forHosts(tokens, "127.0.0.1");
+
+        TokenExchangeFilter lenient = strict.retryOnAny401();
+        call(webClient(strict), WireMocks.url(api, "/data"));
+
+        assertThat(lenient).isNotSameAs(strict);
+        assertThat(authorizationsReceived("/data")).hasSize(1);
+    }
+}
