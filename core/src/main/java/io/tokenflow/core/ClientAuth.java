@@ -9,10 +9,17 @@ import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
 import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
 import com.nimbusds.oauth2.sdk.auth.Secret;
 import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
+import com.nimbusds.oauth2.sdk.id.Audience;
+import com.nimbusds.oauth2.sdk.id.JWTID;
 import java.net.URI;
 import java.security.PrivateKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /** How the client authenticates at the token endpoint; builds the Nimbus request for one attempt. */
@@ -23,11 +30,25 @@ sealed interface ClientAuth {
     /** The secret or key material, so that tests and log scans can look for it; null for a public client. */
     @Nullable String secretForScans();
 
-    TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant) throws JOSEException;
+    /**
+     * The Nimbus request for one attempt.
+     *
+     * @param now the service's clock (its scheduler), for anything time-stamped in the request
+     */
+    TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) throws JOSEException;
+
+    /**
+     * Whether {@link #request} signs: signing draws on {@code SecureRandom} (the JWT id, RSA
+     * blinding, the ECDSA nonce), which may read {@code /dev/urandom}, a blocking call that must
+     * not run on a non-blocking thread.
+     */
+    default boolean signs() {
+        return false;
+    }
 
     record SecretBasic(String clientId, String secret) implements ClientAuth {
         @Override
-        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant) {
+        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientSecretBasic(new ClientID(clientId), new Secret(secret)), grant);
         }
 
@@ -44,7 +65,7 @@ sealed interface ClientAuth {
 
     record SecretPost(String clientId, String secret) implements ClientAuth {
         @Override
-        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant) {
+        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientSecretPost(new ClientID(clientId), new Secret(secret)), grant);
         }
 
@@ -59,8 +80,15 @@ sealed interface ClientAuth {
         }
     }
 
-    /** RFC 7523 {@code private_key_jwt}: a fresh signed assertion (new {@code jti}, {@code exp}) per request. */
+    /**
+     * RFC 7523 {@code private_key_jwt}: a fresh signed assertion per request ({@code iss} = {@code sub}
+     * = client id, {@code aud} = token endpoint, a new {@code jti}, {@code iat} = now,
+     * {@code exp} = now + {@link #ASSERTION_LIFETIME}).
+     */
     record PrivateKeyJwt(String clientId, PrivateKey key, @Nullable String keyId) implements ClientAuth {
+
+        /** How long a signed assertion is valid; generous enough for moderate clock skew. */
+        static final Duration ASSERTION_LIFETIME = Duration.ofMinutes(5);
 
         public PrivateKeyJwt {
             if (!(key instanceof RSAPrivateKey) && !(key instanceof ECPrivateKey)) {
@@ -69,10 +97,17 @@ sealed interface ClientAuth {
         }
 
         @Override
-        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant) throws JOSEException {
+        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) throws JOSEException {
             JWSAlgorithm alg = key instanceof RSAPrivateKey ? JWSAlgorithm.RS256 : ecAlgorithm((ECPrivateKey) key);
-            PrivateKeyJWT assertion = new PrivateKeyJWT(new ClientID(clientId), endpoint, alg, key, keyId, null);
+            JWTAuthenticationClaimsSet claims = new JWTAuthenticationClaimsSet(new ClientID(clientId),
+                    List.of(new Audience(endpoint)), Date.from(now.plus(ASSERTION_LIFETIME)), null, Date.from(now), new JWTID());
+            PrivateKeyJWT assertion = new PrivateKeyJWT(claims, alg, key, keyId, null);
             return new TokenRequest.Builder(endpoint, assertion, grant);
+        }
+
+        @Override
+        public boolean signs() {
+            return true;
         }
 
         private static JWSAlgorithm ecAlgorithm(ECPrivateKey key) {
@@ -94,7 +129,7 @@ sealed interface ClientAuth {
     /** A public client (refresh_token grant without client authentication): sends {@code client_id} only. */
     record Public(String clientId) implements ClientAuth {
         @Override
-        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant) {
+        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientID(clientId), grant);
         }
 

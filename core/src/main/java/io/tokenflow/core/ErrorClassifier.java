@@ -26,14 +26,20 @@ public interface ErrorClassifier {
     FailureKind classifyTransportError(Throwable error);
 
     /**
-     * The classification table of {@code docs/states.md}:
+     * The contract's classification table:
      * <ul>
+     *   <li>4xx (but 408, 429) whose {@code error} is one of RFC 6749 §5.2's token errors
+     *       ({@code invalid_request}, {@code invalid_client}, {@code invalid_grant},
+     *       {@code unauthorized_client}, {@code unsupported_grant_type}, {@code invalid_scope}):
+     *       permanent;</li>
+     *   <li>4xx with any other {@code error}, or none: transient. A WAF, CDN, gateway or framework
+     *       error page answered ({@code {"error":"Forbidden"}} is Spring Boot's), or the server
+     *       asked to come back ({@code temporarily_unavailable}, {@code slow_down});</li>
      *   <li>5xx, 408, 429, 3xx, 2xx that is not a token response: transient;</li>
-     *   <li>4xx without an RFC 6749 {@code error}: transient (a WAF, CDN or proxy answered);</li>
-     *   <li>4xx with {@code temporarily_unavailable}, {@code server_error} or {@code slow_down}: transient;</li>
-     *   <li>4xx with any other {@code error} ({@code invalid_grant}, {@code invalid_client}, ...): permanent;</li>
-     *   <li>a TLS certificate rejected: permanent; every other transport error: transient.</li>
+     *   <li>a TLS certificate rejected (untrusted, expired, wrong host): permanent; every other
+     *       transport error: transient.</li>
      * </ul>
+     * To make another code permanent (say RFC 8707 {@code invalid_target}), wrap this one.
      */
     static ErrorClassifier standard() {
         return StandardErrorClassifier.INSTANCE;
@@ -44,12 +50,17 @@ final class StandardErrorClassifier implements ErrorClassifier {
 
     static final StandardErrorClassifier INSTANCE = new StandardErrorClassifier();
 
-    private static final Set<String> TRANSIENT_ERRORS = Set.of("temporarily_unavailable", "server_error", "slow_down");
+    /** RFC 6749 §5.2: the token errors that only a change of credential or configuration cures. */
+    private static final Set<String> PERMANENT_ERRORS = Set.of("invalid_request", "invalid_client", "invalid_grant",
+            "unauthorized_client", "unsupported_grant_type", "invalid_scope");
+
+    /** Deeper cause chains are not followed (and a cyclic one ends). */
+    private static final int MAX_CAUSES = 32;
 
     @Override
     public FailureKind classifyAnswer(int httpStatus, @Nullable String oauthError) {
         if (httpStatus >= 400 && httpStatus < 500 && httpStatus != 408 && httpStatus != 429
-                && oauthError != null && !oauthError.isBlank() && !TRANSIENT_ERRORS.contains(oauthError)) {
+                && oauthError != null && PERMANENT_ERRORS.contains(oauthError)) {
             return FailureKind.PERMANENT;
         }
         return FailureKind.TRANSIENT;
@@ -57,18 +68,17 @@ final class StandardErrorClassifier implements ErrorClassifier {
 
     @Override
     public FailureKind classifyTransportError(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < MAX_CAUSES; t = t.getCause(), depth++) {
             if (t instanceof SSLHandshakeException) {
-                for (Throwable c = t; c != null; c = c.getCause()) {
+                int inner = 0;
+                for (Throwable c = t; c != null && inner < MAX_CAUSES; c = c.getCause(), inner++) {
                     if (c instanceof CertificateException
                             || c.getClass().getName().startsWith("java.security.cert.")
                             || c.getClass().getName().equals("sun.security.validator.ValidatorException")) {
                         return FailureKind.PERMANENT;
                     }
                 }
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return FailureKind.TRANSIENT;

@@ -14,10 +14,13 @@ import org.jspecify.annotations.Nullable;
  *
  * <ol>
  *   <li>Short retry at the start of a failure streak: {@code Retry.backoff(maxRetries, minBackoff)
- *       .maxBackoff(maxBackoff).jitter(jitter)}, only for transient failures, each delay stretched
- *       to the server's {@code Retry-After}. Invisible to callers and states while it runs.</li>
+ *       .maxBackoff(maxBackoff).jitter(jitter)}, only for transient failures; a server's
+ *       {@code Retry-After} is waited out before the backoff delay. Invisible to callers and states
+ *       while it runs.</li>
  *   <li>Then, while the held token is still valid ({@code DEGRADED}): one attempt every
  *       {@code degradedRetryInterval}, up to the token's expiry.</li>
+ *   <li>A server's {@code Retry-After} stretches any of these waits, up to {@code authRetryingInterval}
+ *       at most: a server can slow tokenflow down, not silence it.</li>
  *   <li>Without a valid token ({@code AUTH_RETRYING}): one attempt every
  *       {@code authRetryingInterval}, until {@code ceiling} after the first failure of the
  *       streak; then {@code UNAUTHENTICATED}.</li>
@@ -40,6 +43,9 @@ public record RetryPolicy(int maxRetries, Duration minBackoff, Duration maxBacko
     public static final String ENV_AUTH_RETRYING_INTERVAL = "TOKENFLOW_AUTH_RETRYING_INTERVAL";
     /** Environment variable overriding {@link #ceiling()}. */
     public static final String ENV_AUTH_RETRYING_CEILING = "TOKENFLOW_AUTH_RETRYING_CEILING";
+
+    /** Longest duration accepted anywhere: far beyond any sensible setting, far below overflow. */
+    static final Duration MAX_DURATION = Duration.ofDays(3650);
 
     private static final RetryPolicy BUILT_IN = new RetryPolicy(5, Duration.ofSeconds(5), Duration.ofMinutes(2), 0.5,
             Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofHours(24));
@@ -142,8 +148,8 @@ public record RetryPolicy(int maxRetries, Duration minBackoff, Duration maxBacko
         } catch (RuntimeException e) {
             parsed = null;
         }
-        if (parsed == null || parsed.isNegative() || parsed.isZero()) {
-            throw new IllegalArgumentException(what + " must be a positive duration such as PT10M or 10m, was '"
+        if (parsed == null || parsed.isNegative() || parsed.isZero() || parsed.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(what + " must be a positive duration (at most 3650 days) such as PT10M or 10m, was '"
                     + value + "'");
         }
         return parsed;
@@ -153,6 +159,9 @@ public record RetryPolicy(int maxRetries, Duration minBackoff, Duration maxBacko
         Objects.requireNonNull(d, name);
         if (d.isNegative() || d.isZero()) {
             throw new IllegalArgumentException(name + " must be positive, was " + d);
+        }
+        if (d.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(name + " must be at most " + MAX_DURATION.toDays() + " days, was " + d);
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.tokenflow.core;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.oauth2.sdk.AccessTokenResponse;
 import com.nimbusds.oauth2.sdk.AuthorizationGrant;
 import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
 import com.nimbusds.oauth2.sdk.ErrorObject;
@@ -20,6 +19,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.tokenflow.core.store.Credential;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -28,11 +28,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
 import net.minidev.json.JSONObject;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -98,15 +105,24 @@ final class TokenEndpointClient {
     /**
      * One token request: the refresh_token grant when {@code current} has a refresh token, else
      * client_credentials. A server that does not rotate the refresh token keeps the old one.
+     *
+     * <p>Lazy: each subscription is one attempt with a freshly built request (a new client
+     * assertion for {@code private_key_jwt}). Fails only with {@link TokenEndpointException}.
      */
     Mono<Credential> fetch(@Nullable Credential current) {
-        return Mono.defer(() -> {
-            String refreshToken = current == null ? null : current.refreshToken().orElse(null);
-            HTTPRequest request = build(refreshToken);
-            return send(request)
+        String refreshToken = current == null ? null : current.refreshToken().orElse(null);
+        Mono<HTTPRequest> request = Mono.fromCallable(() -> build(refreshToken));
+        if (auth.signs()) {
+            // Signing draws on SecureRandom, which reads /dev/urandom: a blocking call that must not
+            // run on the event loop or on the engine's (non-blocking) scheduler threads.
+            request = request.subscribeOn(Schedulers.boundedElastic());
+        }
+        return request.flatMap(built -> {
+            Redactor redactor = Redactor.forRequest(built, auth.secretForScans(), refreshToken);
+            return send(built)
                     .timeout(responseTimeout.plus(responseTimeout), Schedulers.parallel())
-                    .onErrorMap(e -> !(e instanceof TokenEndpointException), this::transportFailure)
-                    .map(answer -> parse(answer, current));
+                    .map(answer -> parse(answer, current, redactor))
+                    .onErrorMap(e -> !(e instanceof TokenEndpointException), e -> transportFailure(e, redactor));
         });
     }
 
@@ -119,15 +135,15 @@ final class TokenEndpointClient {
                 ? new ClientCredentialsGrant()
                 : new RefreshTokenGrant(new RefreshToken(refreshToken));
         try {
-            TokenRequest.Builder builder = auth.request(endpoint, grant);
+            TokenRequest.Builder builder = auth.request(endpoint, grant, now());
             if (scope != null) {
                 builder.scope(scope);
             }
             parameters.forEach(builder::customParameter);
             return builder.build().toHTTPRequest();
         } catch (JOSEException e) {
-            throw TokenEndpointException.of(TokenFailure.noAnswer(FailureKind.PERMANENT,
-                    "cannot sign the private_key_jwt client assertion: " + e.getMessage()), endpoint, auth.clientId(), null);
+            throw failure(TokenFailure.noAnswer(FailureKind.PERMANENT,
+                    "cannot sign the private_key_jwt client assertion: " + safeMessage(e)), null);
         }
     }
 
@@ -145,27 +161,42 @@ final class TokenEndpointClient {
                 .uri(request.getURI())
                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                 .response((response, content) -> {
-                    long declared = response.responseHeaders().getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
+                    int status = response.status().code();
+                    long declared = contentLength(response.responseHeaders());
                     if (declared > maxResponseBytes) {
-                        return Mono.error(tooLarge(response.status().code(), "declared " + declared + " bytes"));
+                        // Not subscribing to the content: Reactor Netty closes the connection unread.
+                        return Mono.error(tooLarge(status, "declared " + declared + " bytes"));
                     }
                     return content.asByteArray()
                             .collect(() -> new CappedBody(maxResponseBytes), CappedBody::append)
-                            .map(capped -> new Answer(response.status().code(), response.responseHeaders(), capped.text()));
+                            // Failing the collect cancels the body: the connection is closed, not drained.
+                            .onErrorMap(BodyTooLarge.class, e -> tooLarge(status, "more than " + maxResponseBytes + " bytes"))
+                            .map(capped -> new Answer(status, response.responseHeaders(), capped.text()));
                 })
-                .onErrorMap(BodyTooLarge.class, e -> tooLarge(e.status, "more than " + maxResponseBytes + " bytes"))
                 .next();
     }
 
-    private TokenEndpointException tooLarge(int status, String detail) {
-        return failure(TokenFailure.noAnswer(FailureKind.TRANSIENT,
-                "token endpoint answer over the " + maxResponseBytes + " byte cap (HTTP " + status + ", " + detail + ")"), null);
+    private static long contentLength(HttpHeaders headers) {
+        String value = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException unreadable) {
+            return -1;
+        }
     }
 
-    private Credential parse(Answer answer, @Nullable Credential current) {
+    private TokenEndpointException tooLarge(int status, String detail) {
+        return failure(TokenFailure.answer(FailureKind.TRANSIENT, status, null, null,
+                "HTTP " + status + " answer over the " + maxResponseBytes + " byte cap (" + detail + "), not read"), null);
+    }
+
+    private Credential parse(Answer answer, @Nullable Credential current, Redactor redactor) {
         int status = answer.status;
         if (status >= 200 && status < 300) {
-            return parseSuccess(answer, current);
+            return parseSuccess(answer, current, redactor);
         }
         Duration retryAfter = status == 429 || status == 503 ? retryAfter(answer.headers.get(HttpHeaderNames.RETRY_AFTER)) : null;
         String code = null;
@@ -182,44 +213,50 @@ final class TokenEndpointClient {
             }
         }
         FailureKind kind = classifier.classifyAnswer(status, code);
-        String message = status >= 300 && status < 400
-                ? "HTTP " + status + " redirect not followed (credentials are never sent to a redirect target)"
-                : "HTTP " + status + (code == null ? " without an OAuth error (" + describeBody(answer) + ")"
-                : " " + code + (description == null ? "" : ": " + description));
+        String message;
+        if (status >= 300 && status < 400) {
+            message = "HTTP " + status + " redirect not followed (credentials are never sent to a redirect target)";
+        } else if (code == null) {
+            message = "HTTP " + status + " without an OAuth error (" + describeBody(answer) + ")";
+        } else {
+            // error_description is the one part of a body that is shown (TokenFailure cuts it to
+            // 300 chars); a credential of this request that it quotes is still cut out.
+            code = redactor.apply(code);
+            message = "HTTP " + status + " " + code + (description == null ? "" : ": " + redactor.apply(description));
+        }
         throw failure(TokenFailure.answer(kind, status, code, retryAfter, message), null);
     }
 
-    private Credential parseSuccess(Answer answer, @Nullable Credential current) {
-        AccessTokenResponse ok;
-        long expiresIn;
+    private Credential parseSuccess(Answer answer, @Nullable Credential current, Redactor redactor) {
+        Instant now = now();
+        AccessToken token;
+        Tokens tokens;
         try {
+            JSONObject json = JSONObjectUtils.parse(answer.body);
             TokenResponse response = TokenResponse.parse(nimbusResponse(answer));
             if (!response.indicatesSuccess()) {
-                throw new ParseException("HTTP " + answer.status + " is not a token response");
+                throw new ParseException("not a token response");
             }
-            ok = response.toSuccessResponse();
-            JSONObject json = JSONObjectUtils.parse(answer.body);
+            tokens = response.toSuccessResponse().getTokens();
+            com.nimbusds.oauth2.sdk.token.AccessToken nimbusToken = tokens.getAccessToken();
             Object rawExpiresIn = json.get("expires_in");
-            expiresIn = rawExpiresIn == null ? 0 : ok.getTokens().getAccessToken().getLifetime();
+            long expiresIn = rawExpiresIn == null ? 0 : nimbusToken.getLifetime();
             if (rawExpiresIn != null && expiresIn <= 0) {
-                throw new ParseException("expires_in must be a positive number of seconds, was " + rawExpiresIn);
+                throw new ParseException("expires_in must be a positive number of seconds");
             }
+            Instant expiresAt = expiresIn > 0 ? now.plus(Duration.ofSeconds(Math.min(expiresIn, MAX_LIFETIME.getSeconds()))) : null;
+            Set<String> granted = new LinkedHashSet<>();
+            Scope grantedScope = nimbusToken.getScope() != null ? nimbusToken.getScope() : scope;
+            if (grantedScope != null) {
+                granted.addAll(grantedScope.toStringList());
+            }
+            token = AccessToken.of(nimbusToken.getValue(), nimbusToken.getType().getValue(), expiresAt, granted);
         } catch (ParseException | RuntimeException e) {
             FailureKind kind = classifier.classifyAnswer(answer.status, null);
             throw failure(TokenFailure.answer(kind, answer.status, null, null,
                     "HTTP " + answer.status + " is not a valid token response (" + describeBody(answer) + "): "
-                            + safeMessage(e)), null);
+                            + notATokenResponse(answer, e, redactor)), null);
         }
-        Tokens tokens = ok.getTokens();
-        com.nimbusds.oauth2.sdk.token.AccessToken nimbusToken = tokens.getAccessToken();
-        Instant now = now();
-        Instant expiresAt = expiresIn > 0 ? now.plus(Duration.ofSeconds(Math.min(expiresIn, MAX_LIFETIME.getSeconds()))) : null;
-        Set<String> granted = new LinkedHashSet<>();
-        Scope grantedScope = nimbusToken.getScope() != null ? nimbusToken.getScope() : scope;
-        if (grantedScope != null) {
-            granted.addAll(grantedScope.toStringList());
-        }
-        AccessToken token = AccessToken.of(nimbusToken.getValue(), nimbusToken.getType().getValue(), expiresAt, granted);
         String oldRefresh = current == null ? null : current.refreshToken().orElse(null);
         String newRefresh = tokens.getRefreshToken() == null ? oldRefresh : tokens.getRefreshToken().getValue();
         Credential.Builder next = current == null ? Credential.builder() : current.toBuilder();
@@ -234,14 +271,24 @@ final class TokenEndpointClient {
         return next.build();
     }
 
+    /**
+     * Why a 2xx body is not a token response. Nimbus' reason only for a JSON object, whose every
+     * string value (a token, say, in an unexpected place) is cut out of it: Nimbus quotes values
+     * ("Unsupported token_type: ...").
+     */
+    private static String notATokenResponse(Answer answer, Throwable e, Redactor redactor) {
+        Redactor bodyRedactor = redactor.withValuesOf(answer.body);
+        if (!bodyRedactor.bodyWasJsonObject) {
+            return answer.body.isBlank() ? "empty body" : "not a JSON object";
+        }
+        return bodyRedactor.apply(e instanceof ParseException ? String.valueOf(e.getMessage()) : e.getClass().getSimpleName());
+    }
+
     private HTTPResponse nimbusResponse(Answer answer) {
         HTTPResponse response = new HTTPResponse(answer.status);
-        String contentType = answer.headers.get(HttpHeaderNames.CONTENT_TYPE);
-        // Some servers send JSON as text/plain; the body decides, not the label.
-        if (answer.body.stripLeading().startsWith("{")
-                && (contentType == null || !contentType.toLowerCase().contains("json"))) {
-            contentType = "application/json";
-        }
+        // Some servers label JSON text/plain or text/html: the body decides, not the label.
+        String contentType = looksLikeJsonObject(answer.body) ? "application/json; charset=UTF-8"
+                : answer.headers.get(HttpHeaderNames.CONTENT_TYPE);
         if (contentType != null) {
             response.setHeader("Content-Type", contentType);
         }
@@ -249,9 +296,24 @@ final class TokenEndpointClient {
         return response;
     }
 
-    private TokenEndpointException transportFailure(Throwable error) {
+    private static boolean looksLikeJsonObject(String body) {
+        return body.stripLeading().startsWith("{");
+    }
+
+    private TokenEndpointException transportFailure(Throwable error, Redactor redactor) {
         FailureKind kind = classifier.classifyTransportError(error);
-        return failure(TokenFailure.noAnswer(kind, "no answer from the token endpoint: " + safeMessage(error)), error);
+        String message;
+        if (error instanceof TimeoutException) {
+            message = "no complete answer within " + responseTimeout.plus(responseTimeout).toMillis() + " ms";
+        } else if (error instanceof ReadTimeoutException) {
+            message = "no answer within the response timeout of " + responseTimeout.toMillis() + " ms";
+        } else {
+            message = (hasCause(error, SSLException.class) ? "TLS with the token endpoint failed: "
+                    : "no complete answer from the token endpoint: ") + redactor.apply(safeMessage(error));
+        }
+        // The cause is kept for its stack trace unless a message in it quotes a secret (a server
+        // can put anything in a status line that a decoder then quotes).
+        return failure(TokenFailure.noAnswer(kind, message), redactor.anyIn(error) ? null : error);
     }
 
     private TokenEndpointException failure(TokenFailure failure, @Nullable Throwable cause) {
@@ -265,7 +327,7 @@ final class TokenEndpointClient {
         }
         String value = header.trim();
         try {
-            if (value.chars().allMatch(Character::isDigit)) {
+            if (value.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 return Duration.ofSeconds(Long.parseLong(value));
             }
             Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
@@ -280,22 +342,130 @@ final class TokenEndpointClient {
         return Instant.ofEpochMilli(clock.now(TimeUnit.MILLISECONDS));
     }
 
+    /** The media type and size of a body, never its content. */
     private static String describeBody(Answer answer) {
         String type = answer.headers.get(HttpHeaderNames.CONTENT_TYPE);
-        return (type == null ? "no content type" : type) + ", " + answer.body.length() + " chars";
+        if (type == null) {
+            return "no content type, " + answer.body.length() + " chars";
+        }
+        String media = type.split(";", 2)[0].trim();
+        if (media.length() > 60 || !media.chars().allMatch(c -> c > ' ' && c < 127)) {
+            media = "unreadable content type";
+        }
+        return media + ", " + answer.body.length() + " chars";
     }
 
-    /** A throwable's message without anything from the body (which could echo a secret). */
+    private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+        int depth = 0;
+        for (Throwable t = error; t != null && depth < 32; t = t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A throwable's type and message, cut short. */
     private static String safeMessage(Throwable e) {
         String message = e.getMessage();
-        String name = e.getClass().getSimpleName();
-        if (e instanceof ParseException || message == null) {
-            return message == null ? name : message.length() > 160 ? message.substring(0, 160) + "..." : message;
-        }
-        return name + ": " + message;
+        String text = message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 
     private record Answer(int status, HttpHeaders headers, String body) {
+    }
+
+    /**
+     * Cuts secrets out of text that came from the server or the network: the credentials this
+     * request carried, and optionally the string values of a JSON body.
+     */
+    private static final class Redactor {
+        private static final String MARK = "[redacted]";
+        /** Body values shorter than this are words ("Bearer"), not credentials. */
+        private static final int MIN_BODY_VALUE = 8;
+
+        private final List<String> secrets;
+        /** Every secret, in any case (a decoder may upper-case what it quotes); null when there is none. */
+        private final @Nullable Pattern pattern;
+        final boolean bodyWasJsonObject;
+
+        private Redactor(Collection<String> secrets, boolean bodyWasJsonObject) {
+            // Longest first, so that a secret containing another is cut whole.
+            this.secrets = secrets.stream().filter(s -> !s.isEmpty()).distinct()
+                    .sorted(Comparator.comparingInt(String::length).reversed()).toList();
+            this.pattern = this.secrets.isEmpty() ? null : Pattern.compile(
+                    this.secrets.stream().map(Pattern::quote).collect(Collectors.joining("|")),
+                    Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
+            this.bodyWasJsonObject = bodyWasJsonObject;
+        }
+
+        static Redactor forRequest(HTTPRequest request, @Nullable String clientSecret, @Nullable String refreshToken) {
+            List<String> secrets = new ArrayList<>();
+            if (clientSecret != null) {
+                secrets.add(clientSecret);
+            }
+            if (refreshToken != null) {
+                secrets.add(refreshToken);
+            }
+            String authorization = request.getAuthorization();
+            if (authorization != null) {
+                secrets.add(authorization.substring(authorization.indexOf(' ') + 1).trim());
+            }
+            try {
+                Map<String, List<String>> form = request.getBodyAsFormParameters();
+                for (String name : List.of("client_secret", "client_assertion", "refresh_token")) {
+                    secrets.addAll(form.getOrDefault(name, List.of()));
+                }
+            } catch (ParseException | RuntimeException noForm) {
+                // Nothing more to hide than what we were given.
+            }
+            return new Redactor(secrets, false);
+        }
+
+        /** Also cuts every string value of {@code body}, when it is a JSON object. */
+        Redactor withValuesOf(String body) {
+            List<String> all = new ArrayList<>(secrets);
+            try {
+                collectStrings(JSONObjectUtils.parse(body), all, 0);
+                return new Redactor(all, true);
+            } catch (ParseException | RuntimeException notJson) {
+                return new Redactor(all, false);
+            }
+        }
+
+        private static void collectStrings(@Nullable Object value, List<String> into, int depth) {
+            if (depth > 16) {
+                return;
+            }
+            if (value instanceof String s && s.length() >= MIN_BODY_VALUE) {
+                into.add(s);
+            } else if (value instanceof Map<?, ?> map) {
+                map.values().forEach(v -> collectStrings(v, into, depth + 1));
+            } else if (value instanceof Collection<?> list) {
+                list.forEach(v -> collectStrings(v, into, depth + 1));
+            }
+        }
+
+        String apply(String text) {
+            return pattern == null ? text : pattern.matcher(text).replaceAll(MARK);
+        }
+
+        /** Whether any message in the cause chain of {@code error} contains a secret. */
+        boolean anyIn(Throwable error) {
+            int depth = 0;
+            for (Throwable t = error; t != null && depth < 32; t = t.getCause(), depth++) {
+                String message = t.getMessage();
+                if (message != null && !apply(message).equals(message)) {
+                    return true;
+                }
+                for (Throwable suppressed : t.getSuppressed()) {
+                    if (anyIn(suppressed)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
     }
 
     /** Accumulates a response body and fails as soon as it passes the cap. */
@@ -309,7 +479,7 @@ final class TokenEndpointClient {
 
         void append(byte[] chunk) {
             if (bytes.size() + chunk.length > max) {
-                throw new BodyTooLarge(-1);
+                throw new BodyTooLarge();
             }
             bytes.write(chunk, 0, chunk.length);
         }
@@ -321,13 +491,14 @@ final class TokenEndpointClient {
 
     private static final class BodyTooLarge extends RuntimeException {
         private static final long serialVersionUID = 1L;
-        final int status;
 
-        BodyTooLarge(int status) {
+        BodyTooLarge() {
             super(null, null, false, false);
-            this.status = status;
         }
     }
+
+    private static final java.util.regex.Pattern IPV4_LOOPBACK =
+            java.util.regex.Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
 
     static boolean isLoopback(URI uri) {
         String host = uri.getHost();
@@ -335,7 +506,10 @@ final class TokenEndpointClient {
             return false;
         }
         String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        return h.equalsIgnoreCase("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
+        // Literals only: a name such as 127.evil.example is not loopback, and no lookup is made.
+        return h.equalsIgnoreCase("localhost")
+                || IPV4_LOOPBACK.matcher(h).matches()
+                || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 
 }

@@ -33,14 +33,15 @@ public final class TokenFailure {
     /**
      * A failure with an HTTP answer.
      *
-     * @param httpStatus the status code
+     * @param httpStatus the status code, 100 to 999
      * @param oauthError the RFC 6749 {@code error} code; {@code null} when the body had none
      * @param retryAfter the server's {@code Retry-After}; {@code null} when absent
      * @param message for people; control characters are dropped and it is cut at 300 characters
      */
     public static TokenFailure answer(FailureKind kind, int httpStatus, @Nullable String oauthError,
                                       @Nullable Duration retryAfter, String message) {
-        if (httpStatus < 100 || httpStatus > 599) {
+        // RFC 9110 §15: any three-digit code may arrive, not only the 100-599 it defines.
+        if (httpStatus < 100 || httpStatus > 999) {
             throw new IllegalArgumentException("not an HTTP status: " + httpStatus);
         }
         return new TokenFailure(Objects.requireNonNull(kind, "kind"), httpStatus,

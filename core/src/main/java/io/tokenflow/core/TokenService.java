@@ -93,9 +93,11 @@ public final class TokenService implements Disposable {
         this.refreshJitter = b.refreshJitter;
         this.expiryMargin = b.expiryMargin;
         this.defaultLifetime = b.defaultLifetime;
-        // Each subscriber gets the latest state and then every transition; one that does not
-        // keep up sees the latest only, on its own worker, so it never blocks the service.
-        this.states = stateSink.asFlux().onBackpressureLatest().publishOn(scheduler, 1);
+        // Each subscriber gets the latest state and then every transition, delivered on its own
+        // worker so that it never blocks the service. One that does not keep up is handed the
+        // latest state only: the first onBackpressureLatest keeps the sink from buffering while the
+        // worker is busy, the last one keeps publishOn's prefetched element from going stale.
+        this.states = stateSink.asFlux().onBackpressureLatest().publishOn(scheduler, 1).onBackpressureLatest();
         WorkloadState starting = new WorkloadState(Status.STARTING, now(), Optional.empty(), Optional.empty(),
                 Optional.empty(), 0);
         this.snapshot = Snapshot.starting(starting);
@@ -174,7 +176,8 @@ public final class TokenService implements Disposable {
         synchronized (mutex) {
             Snapshot s = snapshot;
             AccessToken held = s.token();
-            if (s.status() == Status.STOPPED || held == null || !held.equals(rejected)) {
+            if (held == null || !held.equals(rejected) || !s.status().servesTokens() && s.status() != Status.STARTING) {
+                // A newer token is held, or none can be had now (fail fast, keep the retry cadence).
                 return token();
             }
             if (s.rejected) {
@@ -285,7 +288,7 @@ public final class TokenService implements Disposable {
     /** Installs a new refresh job as the one in flight. Caller holds the mutex, then calls {@link Job#start()} outside it. */
     private Job startJob(boolean shortRetry) {
         Snapshot s = snapshot;
-        Job job = new Job(shortRetry, s.generation);
+        Job job = new Job(shortRetry, s.generation, s.state.consecutiveFailures());
         snapshot = s.withJob(job);
         return job;
     }
@@ -293,13 +296,16 @@ public final class TokenService implements Disposable {
     /** One refresh, single flight: lease, reload, fetch (with the short retry at the start of a streak), save. */
     private final class Job {
         final long startGeneration;
+        /** Failures of the streak before this job. */
+        final int earlierFailures;
         final Mono<AccessToken> shared;
         // Written by the job's own sequential chain only.
         volatile int failedAttempts;
         volatile long firstFailureAt = -1;
 
-        Job(boolean shortRetry, long startGeneration) {
+        Job(boolean shortRetry, long startGeneration, int earlierFailures) {
             this.startGeneration = startGeneration;
+            this.earlierFailures = earlierFailures;
             Mono<Credential> attempt = Mono.defer(TokenService.this::refreshCycle)
                     .doOnError(e -> {
                         if (firstFailureAt < 0) {
@@ -311,9 +317,13 @@ public final class TokenService implements Disposable {
             this.shared = attempts
                     .takeUntilOther(stopped.asMono())
                     .map(credential -> succeeded(this, credential))
-                    .onErrorMap(e -> failed(this, e))
+                    .onErrorResume(e -> failed(this, e))
                     .switchIfEmpty(Mono.error(() -> unavailable(snapshot, null)))
                     .cache();
+        }
+
+        int failures() {
+            return earlierFailures + failedAttempts;
         }
 
         void start() {
@@ -341,12 +351,13 @@ public final class TokenService implements Disposable {
 
     /** The server's Retry-After, capped at the long cadence: a server can slow us down, not stop us. */
     private Optional<Duration> serverAskedToWait(Throwable e) {
-        if (e instanceof TokenEndpointException te) {
-            return te.failure().retryAfter()
-                    .filter(d -> !d.isZero())
-                    .map(d -> d.compareTo(policy.authRetryingInterval()) > 0 ? policy.authRetryingInterval() : d);
-        }
-        return Optional.empty();
+        return e instanceof TokenEndpointException te ? serverAskedToWait(te.failure()) : Optional.empty();
+    }
+
+    private Optional<Duration> serverAskedToWait(TokenFailure f) {
+        return f.retryAfter()
+                .filter(d -> !d.isZero() && !d.isNegative())
+                .map(d -> d.compareTo(policy.authRetryingInterval()) > 0 ? policy.authRetryingInterval() : d);
     }
 
     /**
@@ -439,34 +450,33 @@ public final class TokenService implements Disposable {
                 token.expiresAt().or(() -> Optional.ofNullable(plan.expiresAt)),
                 Optional.empty(), Optional.empty(), 0);
         Job stillRunning = s.job == finished ? null : s.job;
-        moveTo(s, new Snapshot(running, credential, Mono.just(token), plan.validUntil, generation, stillRunning, false, -1, null));
         if (plan.refreshAt != Long.MAX_VALUE) {
             attemptTimer = schedule(() -> proactiveRefresh(generation), plan.refreshAt - now.toEpochMilli());
         }
         if (plan.validUntil != Long.MAX_VALUE) {
             expiryTimer = schedule(() -> expired(generation), plan.validUntil - now.toEpochMilli());
         }
+        // Published last, so that an observer reacting to the new state finds its timers in place.
+        moveTo(s, new Snapshot(running, credential, Mono.just(token), plan.validUntil, generation, stillRunning, false, -1, null));
     }
 
-    private Throwable failed(Job job, Throwable error) {
+    /** Moves the state for a failed job; its callers get the error, or the newer token adopted meanwhile. */
+    private Mono<AccessToken> failed(Job job, Throwable error) {
         TokenEndpointException failure = asEndpointFailure(error);
         synchronized (mutex) {
             Snapshot s = snapshot;
-            if (s.status() == Status.STOPPED) {
-                return failure;
-            }
-            if (s.job != job) {
-                return failure;
+            if (s.status() == Status.STOPPED || s.job != job) {
+                return Mono.error(failure);
             }
             if (s.generation != job.startGeneration && s.hot != null) {
                 // A newer token arrived meanwhile (adopted from the store): this failure is moot.
                 snapshot = s.withJob(null);
-                return failure;
+                return s.hot;
             }
             Instant now = now();
             long nowMs = now.toEpochMilli();
             TokenFailure f = failure.failure();
-            int failures = s.state.consecutiveFailures() + Math.max(1, job.failedAttempts);
+            int failures = Math.max(job.earlierFailures + 1, job.failures());
             long streakStart = s.streakStart >= 0 ? s.streakStart : job.firstFailureAt >= 0 ? job.firstFailureAt : nowMs;
             boolean tokenValid = s.hot != null && nowMs < s.validUntil;
             attemptTimer.dispose();
@@ -501,17 +511,18 @@ public final class TokenService implements Disposable {
                     to == Status.DEGRADED ? s.state.tokenExpiresAt() : Optional.empty(),
                     Optional.of(f), next < 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(next)), failures);
             boolean keepToken = to == Status.DEGRADED;
-            moveTo(s, new Snapshot(state, s.credential, keepToken ? s.hot : null, keepToken ? s.validUntil : Long.MIN_VALUE,
-                    s.generation, null, s.rejected, streakStart, failure));
             if (next >= 0) {
                 attemptTimer = schedule(this::scheduledAttempt, next - nowMs);
             }
-            return failure;
+            moveTo(s, new Snapshot(state, s.credential, keepToken ? s.hot : null, keepToken ? s.validUntil : Long.MIN_VALUE,
+                    s.generation, null, s.rejected, streakStart, failure));
+            return Mono.error(failure);
         }
     }
 
+    /** The cadence, stretched to the server's Retry-After but never past the long cadence. */
     private Duration stretch(Duration interval, TokenFailure f) {
-        return f.retryAfter().filter(d -> d.compareTo(interval) > 0).orElse(interval);
+        return serverAskedToWait(f).filter(d -> d.compareTo(interval) > 0).orElse(interval);
     }
 
     private TokenEndpointException asEndpointFailure(Throwable error) {
@@ -519,7 +530,8 @@ public final class TokenService implements Disposable {
             return te;
         }
         FailureKind kind = error instanceof CredentialBusyException ? FailureKind.TRANSIENT : FailureKind.PERMANENT;
-        return TokenEndpointException.of(TokenFailure.noAnswer(kind, "credential store " + store.describe() + ": " + error.getMessage()),
+        return TokenEndpointException.of(TokenFailure.noAnswer(kind, "refresh failed before or after the token request "
+                        + "(credential store " + store.describe() + "): " + error),
                 endpoint.endpoint(), endpoint.clientId(), error);
     }
 
@@ -533,9 +545,10 @@ public final class TokenService implements Disposable {
             case "invalid_scope" -> "request only scopes that " + client + " may have";
             case "invalid_request" -> "the authorization server found the request malformed; check the token endpoint URL, "
                     + "scopes and extra parameters";
-            default -> f.httpStatus().isEmpty()
-                    ? "check the TLS trust store and the token endpoint's certificate, or the credential store"
-                    : "see the authorization server's error for " + client;
+            default -> f.httpStatus().isPresent() ? "see the authorization server's error for " + client
+                    : f.message().contains("private_key_jwt") ? "check the private key configured for " + client
+                    : f.message().contains("credential store") ? "repair or rewrite the credential in " + store.describe()
+                    : "check the TLS trust store and the token endpoint's certificate";
         };
     }
 
@@ -583,7 +596,7 @@ public final class TokenService implements Disposable {
             return;
         }
         long streakStart = s.streakStart >= 0 ? s.streakStart : s.job.firstFailureAt;
-        int failures = Math.max(s.state.consecutiveFailures(), s.job == null ? 0 : s.job.failedAttempts);
+        int failures = s.job == null ? s.state.consecutiveFailures() : s.job.failures();
         WorkloadState state = new WorkloadState(Status.AUTH_RETRYING, now(), Optional.empty(), s.state.lastFailure(),
                 s.state.nextAttemptAt(), failures);
         log.warn("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", this);
@@ -664,9 +677,9 @@ public final class TokenService implements Disposable {
     // ---------------------------------------------------------------- lifetimes
 
     /**
-     * When a token counts as expired ({@code expiryMargin} before its expiry) and when to refresh
-     * it ({@code refreshAhead} before, jittered, never past the expiry margin nor before half its
-     * remaining lifetime).
+     * When a token counts as expired ({@code expiryMargin} before its expiry, at most half its
+     * remaining lifetime) and when to refresh it ({@code refreshAhead} before expiry, at most half
+     * the remaining lifetime, then jittered by ±{@code refreshJitter}; never past the expiry margin).
      */
     Plan plan(AccessToken token, Instant now) {
         Instant expiresAt = token.expiresAt().orElse(defaultLifetime == null ? null : now.plus(defaultLifetime));
@@ -792,9 +805,11 @@ public final class TokenService implements Disposable {
             return this;
         }
 
-        /** A public client (no secret): only for the refresh_token grant. */
+        /** A public client (no secret): only for the refresh_token grant. Replaces earlier client credentials. */
         public Builder clientId(String clientId) {
             this.clientId = requireText("clientId", clientId);
+            this.clientSecret = null;
+            this.auth = null;
             return this;
         }
 
@@ -933,6 +948,9 @@ public final class TokenService implements Disposable {
                 throw new IllegalStateException("tokenEndpoint(...) is required");
             }
             checkEndpoint(tokenEndpoint);
+            if (secretPost && (auth != null || clientSecret == null)) {
+                throw new IllegalStateException("clientSecretPost() needs clientCredentials(id, secret)");
+            }
             ClientAuth clientAuth = auth;
             if (clientAuth == null) {
                 if (clientId == null) {

@@ -39,7 +39,9 @@ class ConfigurationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"http://idp.example/token", "http://10.0.0.1/token", "http://[2001:db8::1]/token"})
+    @ValueSource(strings = {"http://idp.example/token", "http://10.0.0.1/token", "http://[2001:db8::1]/token",
+            "http://127.evil.example/token", "http://127.0.0.1.evil.example/token", "http://localhost.evil.example/token",
+            "http://127.1.2.3.example/token"})
     void plainHttpToANonLoopbackHostIsRefused(String endpoint) {
         assertThatThrownBy(() -> valid().tokenEndpoint(URI.create(endpoint)).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("allowInsecureHttp");
@@ -96,6 +98,21 @@ class ConfigurationTest {
         assertThatThrownBy(() -> RetryPolicy.defaults().withJitter(1.5)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> valid().refreshJitter(0.9)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> valid().maxResponseSize(10)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void clientSecretPostWithoutASecretIsAnIllegalState() {
+        assertThatThrownBy(() -> TokenService.builder().tokenEndpoint(LOOPBACK).clientId("public").refreshToken("rt")
+                .clientSecretPost().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("clientSecretPost");
+    }
+
+    @Test
+    void absurdlyLongDurationsAreRefusedBeforeTheyCanOverflow() {
+        assertThatThrownBy(() -> RetryPolicy.fromEnvironment(Map.of(RetryPolicy.ENV_AUTH_RETRYING_INTERVAL, "200000000d")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3650 days");
+        assertThatThrownBy(() -> RetryPolicy.defaults().withCeiling(Duration.ofDays(100_000)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -246,6 +246,34 @@ class StateMachineTest {
     }
 
     @Test
+    void aHugeRetryAfterSlowsTheServiceDownButNeverSilencesIt() {
+        TokenService service = start();
+        fake.always(rateLimited(Duration.ofSeconds(Long.MAX_VALUE / 2)));
+
+        clock.advanceTimeBy(Duration.ofHours(3));
+
+        List<Instant> times = fake.requestTimes();
+        assertThat(times.size()).isGreaterThan(5);
+        for (int i = 2; i < times.size(); i++) {
+            assertThat(Duration.between(times.get(i - 1), times.get(i)))
+                    .isLessThanOrEqualTo(Services.EXACT.authRetryingInterval().plus(Services.EXACT.maxBackoff()));
+        }
+        assertThat(service.state().status()).isEqualTo(AUTH_RETRYING);
+    }
+
+    @Test
+    void consecutiveFailuresCountEachFailedRequestOnce() {
+        fake.always(fake.ok(Duration.ofMinutes(2)));
+        TokenService service = start();
+        fake.always(unavailable503());
+
+        clock.advanceTimeBy(Duration.ofMinutes(10));
+
+        assertThat(service.state().status()).isEqualTo(AUTH_RETRYING);
+        assertThat(service.state().consecutiveFailures()).isEqualTo(fake.requests() - 1);
+    }
+
+    @Test
     void retryAfterStretchesTheShortRetry() {
         Duration serverWait = Duration.ofSeconds(90);
         fake.then(rateLimited(serverWait));
@@ -297,6 +325,20 @@ class StateMachineTest {
         assertThat(service.state().status()).isEqualTo(RUNNING);
         assertThat(service.state().lastFailure()).isEmpty();
         assertThat(service.state().consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void aRejectedTokenWhileAuthRetryingFailsFastWithoutAnExtraRequest() {
+        TokenService service = start();
+        AccessToken held = currentToken(service);
+        degrade(service);
+        advanceTo(held.expiresAt().orElseThrow());
+        assertThat(service.state().status()).isEqualTo(AUTH_RETRYING);
+        int before = fake.requests();
+
+        StepVerifier.create(service.tokenRejected(held)).expectError(TokenUnavailableException.class).verify(Duration.ofSeconds(1));
+
+        assertThat(fake.requests()).isEqualTo(before);
     }
 
     @Test
@@ -475,11 +517,14 @@ class StateMachineTest {
             clock.advanceTimeBy(Duration.ofMinutes(15));
         }
         assertThat(currentToken(service)).isNotNull();
+        fake.always(permanent("invalid_grant"));
+        clock.advanceTimeBy(Duration.ofHours(1));
+        assertThat(service.state().status()).isEqualTo(UNAUTHENTICATED);
         assertThat(received).isEmpty();
 
         idle.request(1);
 
-        assertThat(received).singleElement().satisfies(s -> assertThat(s.status()).isEqualTo(RUNNING));
+        assertThat(received).singleElement().satisfies(s -> assertThat(s.status()).isEqualTo(UNAUTHENTICATED));
         idle.dispose();
     }
 
