@@ -1,10 +1,6 @@
 package io.tokenflow.benchmarks;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import reactor.core.Disposable;
@@ -14,14 +10,13 @@ import reactor.core.scheduler.Schedulers;
 /**
  * Real time plus an offset that {@link #advance} moves forward: puts a held token past its expiry
  * at once, while every timer still runs in real time (so a refresh planned an hour ahead does not
- * fire). Seen by tokenflow as a {@link Scheduler} ({@code TokenService.builder().scheduler(..)}),
- * by Spring Security as a {@link Clock} ({@code setClock(..)}).
+ * fire). Given to tokenflow as its {@link Scheduler} ({@code TokenService.builder().scheduler(..)}),
+ * the clock tokenflow stamps tokens with and checks them against.
  */
 final class ShiftedTime {
 
     private final AtomicLong offsetMillis = new AtomicLong();
     private final Scheduler scheduler = new ShiftedScheduler(Schedulers.parallel());
-    private final Clock clock = new ShiftedClock();
 
     void advance(Duration by) {
         offsetMillis.addAndGet(by.toMillis());
@@ -33,32 +28,6 @@ final class ShiftedTime {
 
     Scheduler scheduler() {
         return scheduler;
-    }
-
-    Clock clock() {
-        return clock;
-    }
-
-    private final class ShiftedClock extends Clock {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("UTC only");
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(nowMillis());
-        }
-
-        @Override
-        public long millis() {
-            return nowMillis();
-        }
     }
 
     /** Delegates every task to the shared parallel scheduler (never disposing it); only the clock moves. */
