@@ -61,7 +61,7 @@ json.dump({
     "memGiB": round(mem_kib / 1024 / 1024, 1),
     "os": f"{platform.system()} {platform.release()}",
     "java": java.splitlines(),
-    "jmhOptions": (jmh_opts or "-f 1 -wi 3 -w 2s -i 5 -r 2s (RefreshRoundTripBenchmark: -wi 8), from the annotations") + " -prof gc",
+    "jmhOptions": (jmh_opts + " -prof gc") if jmh_opts else "-f 1 -wi 3 -w 2s -i 5 -r 2s -prof gc (from the annotations; RefreshRoundTripBenchmark: -wi 8)",
     "loadAverageAtStart": load_start,
     "loadAverageAtEnd": load_end,
     "elapsedSeconds": int(elapsed),
