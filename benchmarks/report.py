@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Writes the results section of docs/benchmarks.md from benchmarks/results/.
+
+Reads jmh.json (JMH -rf json, with -prof gc), stampede.json (the Stampede main class),
+environment.json and dependencies.txt (both written by benchmarks/run.sh), and replaces the
+text between the markers <!-- results:begin --> and <!-- results:end --> in docs/benchmarks.md.
+The rest of that file is written by hand. Run from the repository root:
+
+    python3 benchmarks/report.py
+"""
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+PKG = "io.tokenflow.benchmarks."
+ZERO_BYTES = 0.5  # JMH's own bookkeeping shows as ~0.01 B/op on a path that allocates nothing
+
+
+def load_jmh():
+    rows = {}
+    for r in json.loads((RESULTS / "jmh.json").read_text()):
+        name = r["benchmark"].removeprefix(PKG)
+        impl = r.get("params", {}).get("impl")
+        pm = r["primaryMetric"]
+        gc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {})
+        rows[(name, impl)] = {
+            "score": pm["score"],
+            "error": number(pm.get("scoreError")),
+            "unit": pm["scoreUnit"],
+            "threads": r.get("threads", 1),
+            "bytes": gc.get("score"),
+            "bytesError": number(gc.get("scoreError")),
+        }
+    return rows
+
+
+def number(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def fmt(v, digits=1):
+    if v is None:
+        return "n/a"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}f}"
+
+
+def with_error(row, key="score", err="error", digits=1):
+    v = fmt(row[key], digits)
+    e = row.get(err)
+    return f"{v} ± {fmt(e, digits)}" if e is not None else v
+
+
+def bytes_op(row):
+    b = row["bytes"]
+    if b is None:
+        return "n/a"
+    if b < ZERO_BYTES:
+        return f"0 ({b:.3f})"
+    return fmt(b, 0)
+
+
+def verdict(ok):
+    return "**met**" if ok else "**missed**"
+
+
+def versions():
+    wanted = {
+        "io.projectreactor:reactor-core": "Reactor Core",
+        "io.projectreactor.netty:reactor-netty-http": "Reactor Netty",
+        "io.netty:netty-codec-http": "Netty",
+        "com.nimbusds:oauth2-oidc-sdk": "Nimbus OAuth 2.0 SDK",
+        "org.springframework:spring-webflux": "Spring WebFlux",
+        "org.springframework.security:spring-security-oauth2-client": "Spring Security OAuth2 Client",
+        "org.openjdk.jmh:jmh-core": "JMH",
+    }
+    found = {}
+    deps = RESULTS / "dependencies.txt"
+    if deps.exists():
+        for line in deps.read_text().splitlines():
+            parts = line.strip().split(":")
+            if len(parts) >= 4 and f"{parts[0]}:{parts[1]}" in wanted:
+                found[wanted[f"{parts[0]}:{parts[1]}"]] = parts[3]
+    return ", ".join(f"{k} {found[k]}" for k in wanted.values() if k in found)
+
+
+def main():
+    jmh = load_jmh()
+    stampede = json.loads((RESULTS / "stampede.json").read_text())
+    env = json.loads((RESULTS / "environment.json").read_text())
+    out = []
+    w = out.append
+
+    w("### Machine and run\n")
+    w("| | |")
+    w("|---|---|")
+    w(f"| CPU | {env['cpu']}, `nproc` = {env['nproc']} |")
+    w(f"| RAM | {env['memGiB']} GiB |")
+    w(f"| OS | {env['os']} |")
+    w(f"| JDK | {'<br>'.join('`' + l + '`' for l in env['java'])} |")
+    w(f"| Libraries | {versions()} |")
+    w(f"| JMH options | `{env['jmhOptions']}` |")
+    w(f"| Load average (1, 5, 15 min) | at start `{' '.join(env['loadAverageAtStart'].split()[:3])}`, "
+      f"at end `{' '.join(env['loadAverageAtEnd'].split()[:3])}` |")
+    w(f"| Whole suite | {env['elapsedSeconds']} s (build included), commit `{env['commit']}` |")
+    w("")
+
+    # ---- targets
+    tok = jmh[("CachedTokenBenchmark.token", None)]
+    ftf = jmh[("FilterBenchmark.filter", "tokenflow")]
+    fsp = jmh[("FilterBenchmark.filter", "spring")]
+    rtf = jmh[("RefreshRoundTripBenchmark.refresh", "tokenflow")]
+    rbare = jmh[("RefreshRoundTripBenchmark.refresh", "bare")]
+    speed = fsp["score"] / ftf["score"]
+    alloc = fsp["bytes"] / ftf["bytes"] if ftf["bytes"] else math.inf
+    overhead = rtf["score"] / rbare["score"] - 1
+    tf_runs = [r for r in stampede["runs"] if r["impl"] == "tokenflow"]
+    single_flight = all(r["tokenRequests"] == 1 and r["failed"] == 0 for r in tf_runs)
+
+    w("### Targets\n")
+    w("| target | measured | |")
+    w("|---|---|---|")
+    w(f"| cached `token()` <= 20 ns/op | {fmt(tok['score'])} ns/op | {verdict(tok['score'] <= 20)} |")
+    w(f"| cached `token()` 0 B/op | {bytes_op(tok)} B/op | {verdict(tok['bytes'] is not None and tok['bytes'] < ZERO_BYTES)} |")
+    w(f"| filter >= 20x faster than Spring's | {speed:.1f}x ({fmt(ftf['score'])} vs {fmt(fsp['score'])} ns/op) | {verdict(speed >= 20)} |")
+    w(f"| filter >= 10x less allocation than Spring's | {alloc:.1f}x ({fmt(ftf['bytes'], 0)} vs {fmt(fsp['bytes'], 0)} B/op) | {verdict(alloc >= 10)} |")
+    w(f"| refresh round trip <= 10 % over a bare POST | {overhead * 100:+.0f} % ({fmt(rtf['score'])} vs {fmt(rbare['score'])} µs/op) | {verdict(overhead <= 0.10)} |")
+    counts = ", ".join(str(r["tokenRequests"]) for r in tf_runs)
+    ns = ", ".join(format(r["callers"], ",") for r in tf_runs)
+    w(f"| stampede: 1 token request for any N (design contract) | {counts} for N = {ns} | {verdict(single_flight)} |")
+    w("")
+
+    # ---- hot path
+    w("### `CachedTokenBenchmark`: the hot path\n")
+    w("| benchmark | ns/op (± 99.9 % CI) | B/op |")
+    w("|---|---|---|")
+    for name, what in [("token", "`token()`, the `Mono` to a Blackhole"),
+                       ("tokenSubscribed", "`token()` + subscribe, value to a Blackhole"),
+                       ("tokenBlock", "`token().block()`"),
+                       ("baselineClock", "reference: `Schedulers.parallel().now(MILLISECONDS)`, the clock read inside `token()`"),
+                       ("baselineMonoJustSubscribed", "reference: subscribing to a pre-built `Mono.just`")]:
+        r = jmh.get((f"CachedTokenBenchmark.{name}", None))
+        if r is not None:
+            w(f"| {what} | {with_error(r)} | {bytes_op(r)} |")
+    w("")
+
+    # ---- filter
+    w("### `FilterBenchmark`: the WebClient filter on the cached path\n")
+    w("| filter | ns/op (± 99.9 % CI) | B/op | vs Spring: time | vs Spring: bytes |")
+    w("|---|---|---|---|---|")
+    for impl, label in [("tokenflow", "tokenflow `TokenExchangeFilter`"),
+                        ("spring", "Spring Security `ServerOAuth2AuthorizedClientExchangeFilterFunction`"),
+                        ("floor", "floor: `ClientRequest.from(..)` + header, no token logic")]:
+        r = jmh.get(("FilterBenchmark.filter", impl))
+        if r is None:
+            continue
+        if impl == "spring":
+            w(f"| {label} | {with_error(r)} | {bytes_op(r)} | — | — |")
+        else:
+            w(f"| {label} | {with_error(r)} | {bytes_op(r)} | {fsp['score'] / r['score']:.1f}x faster | "
+              f"{fsp['bytes'] / r['bytes']:.1f}x less |")
+    w("")
+
+    # ---- concurrent
+    c = jmh[("ConcurrentTokenBenchmark.token", None)]
+    w("### `ConcurrentTokenBenchmark`: `token()` from every core\n")
+    w("| threads | ops/s, all threads (± 99.9 % CI) | ns/op per thread | B/op |")
+    w("|---|---|---|---|")
+    w(f"| {c['threads']} | {with_error(c, digits=0)} | {c['threads'] * 1e9 / c['score']:.1f} | {bytes_op(c)} |")
+    w("")
+
+    # ---- refresh
+    w("### `RefreshRoundTripBenchmark`: one refresh over loopback\n")
+    w("| variant | µs/op (± 99.9 % CI) | B/op |")
+    w("|---|---|---|")
+    w(f"| tokenflow `refresh().block()` | {with_error(rtf)} | {bytes_op(rtf)} |")
+    w(f"| bare Reactor Netty POST, same bytes | {with_error(rbare)} | {bytes_op(rbare)} |")
+    w(f"| tokenflow's overhead | {overhead * 100:+.0f} % ({fmt(rtf['score'] - rbare['score'])} µs) | "
+      f"{fmt(rtf['bytes'] - rbare['bytes'], 0)} |")
+    w("")
+    nimbus = [(n, jmh.get((f"NimbusCodecBenchmark.{n}", None))) for n in ("build", "parse", "parseJsonAgain")]
+    if all(r is not None for _, r in nimbus):
+        w("Of that overhead, the Nimbus work alone (`NimbusCodecBenchmark`, CPU only, no I/O):\n")
+        w("| step | ns/op (± 99.9 % CI) | B/op |")
+        w("|---|---|---|")
+        labels = {"build": "build: `TokenRequest` -> `HTTPRequest`, body and headers",
+                  "parse": "parse: `TokenResponse.parse` -> `AccessTokenResponse`",
+                  "parseJsonAgain": "tokenflow's second JSON parse (for `expires_in`)"}
+        for n, r in nimbus:
+            w(f"| {labels[n]} | {with_error(r)} | {bytes_op(r)} |")
+        total = sum(r["score"] for _, r in nimbus) / 1000
+        w(f"| total | {total:.1f} µs = {100 * total / rbare['score']:.0f} % of the bare POST | "
+          f"{fmt(sum(r['bytes'] for _, r in nimbus), 0)} |")
+        w("")
+
+    # ---- stampede
+    w(f"### `Stampede`: token requests when N callers find the token expired "
+      f"(endpoint answers in {stampede['answerDelayMillis']} ms)\n")
+    w("| N | tokenflow | Spring (defaults) | Spring, unbounded pool queue |")
+    w("|---|---|---|---|")
+    by = {(r["impl"], r["callers"]): r for r in stampede["runs"]}
+
+    def cell(r):
+        text = f"**{r['tokenRequests']:,}** request{'' if r['tokenRequests'] == 1 else 's'}"
+        if r["attempted"] != r["tokenRequests"]:
+            text += f" ({r['attempted']:,} attempted)"
+        text += f"; {r['succeeded']:,} ok"
+        if r["failed"]:
+            text += f", {r['failed']:,} failed: " + ", ".join(f"{k} × {v:,}" for k, v in r["errors"].items())
+        return text + f"; {r['millis']:,} ms"
+
+    for n in stampede["callers"]:
+        w(f"| {n:,} | {cell(by[('tokenflow', n)])} | {cell(by[('spring', n)])} | {cell(by[('spring-unbounded-queue', n)])} |")
+    w("")
+
+    text = DOC.read_text()
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{DOC} lacks the markers {BEGIN} / {END}")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(head + BEGIN + "\n" + "\n".join(out) + END + tail)
+    print(f"updated {DOC.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
