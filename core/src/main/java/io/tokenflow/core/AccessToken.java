@@ -18,12 +18,14 @@ public final class AccessToken {
     private final String tokenType;
     private final @Nullable Instant expiresAt;
     private final Set<String> scopes;
+    private final String authorizationHeader;
 
     private AccessToken(String value, String tokenType, @Nullable Instant expiresAt, Set<String> scopes) {
         this.value = value;
         this.tokenType = tokenType;
         this.expiresAt = expiresAt;
         this.scopes = scopes;
+        this.authorizationHeader = tokenType + " " + value;
     }
 
     /**
@@ -66,9 +68,9 @@ public final class AccessToken {
         return scopes;
     }
 
-    /** The value of an {@code Authorization} header carrying this token. */
+    /** The value of an {@code Authorization} header carrying this token: {@code <tokenType> <value>} (built once). */
     public String authorizationHeader() {
-        return tokenType + " " + value;
+        return authorizationHeader;
     }
 
     @Override

@@ -105,9 +105,7 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
     }
 
     private static ClientRequest withToken(ClientRequest request, AccessToken token) {
-        return ClientRequest.from(request)
-                .headers(headers -> headers.set(HttpHeaders.AUTHORIZATION, token.authorizationHeader()))
-                .build();
+        return new BearerClientRequest(request, token.authorizationHeader());
     }
 
     @Override

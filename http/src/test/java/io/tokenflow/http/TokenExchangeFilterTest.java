@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
@@ -104,6 +105,28 @@ class TokenExchangeFilterTest {
 
         assertThat(reply).isEqualTo(new Reply(200, "data"));
         assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+    }
+
+    @Test
+    void filtersAfterThisOneSeeTheTokenAndKeepItWhenTheyCopyTheRequest() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+        List<String> seenDownstream = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExchangeFilterFunction copyingFilter = (request, next) -> {
+            seenDownstream.add(String.valueOf(request.headers().getFirst("Authorization")));
+            return next.exchange(ClientRequest.from(request).header("X-Copied", "yes").build());
+        };
+        WebClient client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+                .filter(TokenExchangeFilter.forHosts(tokens, "127.0.0.1"))
+                .filter(copyingFilter)
+                .build();
+
+        Reply reply = call(client, WireMocks.url(api, "/data"));
+
+        assertThat(reply).isEqualTo(new Reply(200, "data"));
+        assertThat(seenDownstream).containsExactly("Bearer first");
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+        assertThat(api.findAll(getRequestedFor(urlEqualTo("/data"))).get(0).getHeader("X-Copied")).isEqualTo("yes");
     }
 
     @Test
