@@ -75,7 +75,8 @@ final class TokenEndpointClient {
     private final int maxResponseBytes;
     private final Duration responseTimeout;
     private final Scheduler clock;
-    private final ConnectionProvider connections;
+    /** tokenflow's own pool; null when the user gave an {@code HttpClient} (whose pool is theirs). */
+    private final @Nullable ConnectionProvider connections;
     private final HttpClient http;
 
     TokenEndpointClient(URI endpoint, ClientAuth auth, Set<String> scopes, Map<String, String> parameters,
@@ -91,12 +92,12 @@ final class TokenEndpointClient {
         this.clock = clock;
         // Token requests are rare: idle connections are closed well before a server would drop
         // them, so a refresh an hour later never trips over a stale pooled connection.
-        this.connections = ConnectionProvider.builder("tokenflow")
+        this.connections = base != null ? null : ConnectionProvider.builder("tokenflow")
                 .maxConnections(4)
                 .pendingAcquireMaxCount(-1)
                 .maxIdleTime(Duration.ofSeconds(20))
                 .build();
-        HttpClient client = base == null ? HttpClient.create(connections) : base;
+        HttpClient client = connections != null ? HttpClient.create(connections) : base;
         this.http = client
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
@@ -138,7 +139,9 @@ final class TokenEndpointClient {
     }
 
     void dispose() {
-        connections.disposeLater().subscribe(null, e -> { });
+        if (connections != null) {
+            connections.disposeLater().subscribe(null, e -> { });
+        }
     }
 
     private HTTPRequest build(@Nullable String refreshToken) {

@@ -935,7 +935,9 @@ public final class TokenService implements Disposable {
 
         /**
          * The Reactor Netty client to start from (proxy, TLS trust, metrics). tokenflow still turns
-         * off redirects and sets its timeouts on it.
+         * off redirects and sets its timeouts on it. Its connection pool is yours: give it a
+         * {@code maxIdleTime} shorter than the token endpoint's keep-alive, or a refresh an hour
+         * later may meet a connection the server has closed (a transient failure, then a retry).
          */
         public Builder httpClient(HttpClient httpClient) {
             this.httpClient = Objects.requireNonNull(httpClient, "httpClient");
