@@ -58,10 +58,7 @@ public class CachedTokenBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         endpoint = LoopbackTokenEndpoint.start();
-        tokens = TokenService.builder()
-                .tokenEndpoint(endpoint.tokenUri())
-                .clientCredentials("bench-client", "bench-secret")
-                .scopes("api.read")
+        tokens = endpoint.service()
                 .build();
         AccessToken first = tokens.token().block(Duration.ofSeconds(10));
         if (first == null || tokens.token() != tokens.token()) {
@@ -72,12 +69,9 @@ public class CachedTokenBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        int requests = endpoint.requests();
         tokens.dispose();
         endpoint.close();
-        if (requests != 1) {
-            throw new IllegalStateException("expected 1 token request (every call cached), saw " + requests);
-        }
+        endpoint.requireRequests(1, getClass().getSimpleName());
     }
 
     /** Per-thread reusable subscriber. */

@@ -44,10 +44,7 @@ public class ConcurrentTokenBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         endpoint = LoopbackTokenEndpoint.start();
-        tokens = TokenService.builder()
-                .tokenEndpoint(endpoint.tokenUri())
-                .clientCredentials("bench-client", "bench-secret")
-                .scopes("api.read")
+        tokens = endpoint.service()
                 .build();
         if (tokens.token().block(Duration.ofSeconds(10)) == null) {
             throw new IllegalStateException("no token after setup");
@@ -56,12 +53,9 @@ public class ConcurrentTokenBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        int requests = endpoint.requests();
         tokens.dispose();
         endpoint.close();
-        if (requests != 1) {
-            throw new IllegalStateException("expected 1 token request (every call cached), saw " + requests);
-        }
+        endpoint.requireRequests(1, getClass().getSimpleName());
     }
 
     @Benchmark

@@ -82,10 +82,7 @@ public class FilterBenchmark {
         endpoint = LoopbackTokenEndpoint.start();
         switch (impl) {
             case "tokenflow" -> {
-                tokens = TokenService.builder()
-                        .tokenEndpoint(endpoint.tokenUri())
-                        .clientCredentials("bench-client", "bench-secret")
-                        .scopes("api.read")
+                tokens = endpoint.service()
                         .build();
                 filter = TokenExchangeFilter.forHosts(tokens, "api.example.com");
             }
@@ -110,15 +107,11 @@ public class FilterBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        int requests = endpoint.requests();
         if (tokens != null) {
             tokens.dispose();
         }
         endpoint.close();
-        int expected = impl.equals("floor") ? 0 : 1;
-        if (requests != expected) {
-            throw new IllegalStateException(impl + ": expected " + expected + " token request(s) (every call cached), saw " + requests);
-        }
+        endpoint.requireRequests(impl.equals("floor") ? 0 : 1, impl);
     }
 
     /** Per-thread reusable subscriber. */

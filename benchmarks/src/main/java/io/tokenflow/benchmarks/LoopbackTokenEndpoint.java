@@ -1,5 +1,6 @@
 package io.tokenflow.benchmarks;
 
+import io.tokenflow.core.TokenService;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.net.URI;
 import java.time.Duration;
@@ -23,6 +24,9 @@ import reactor.netty.resources.LoopResources;
  * an event loop.
  */
 final class LoopbackTokenEndpoint implements AutoCloseable {
+
+    static final String CLIENT_ID = "bench-client";
+    static final String CLIENT_SECRET = "bench-secret";
 
     /** One token request as received: headers in arrival order, and the form body. */
     record RecordedRequest(List<Map.Entry<String, String>> headers, String body) {
@@ -80,6 +84,22 @@ final class LoopbackTokenEndpoint implements AutoCloseable {
 
     URI tokenUri() {
         return URI.create("http://127.0.0.1:" + server.port() + "/token");
+    }
+
+    /** A tokenflow service of the benchmark client (client_secret_basic, scope api.read) on this endpoint. */
+    TokenService.Builder service() {
+        return TokenService.builder()
+                .tokenEndpoint(tokenUri())
+                .clientCredentials(CLIENT_ID, CLIENT_SECRET)
+                .scopes("api.read");
+    }
+
+    /** Fails the trial unless exactly {@code expected} token requests arrived: every measured call took the cached path. */
+    void requireRequests(int expected, String what) {
+        int seen = requests();
+        if (seen != expected) {
+            throw new IllegalStateException(what + ": expected " + expected + " token request(s) (every call cached), saw " + seen);
+        }
     }
 
     /** Token requests received since start or the last {@link #resetCount()}. */

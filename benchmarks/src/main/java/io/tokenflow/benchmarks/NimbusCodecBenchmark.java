@@ -53,7 +53,7 @@ public class NimbusCodecBenchmark {
     @Benchmark
     public Object build() {
         HTTPRequest request = new TokenRequest.Builder(endpoint,
-                new ClientSecretBasic(new ClientID("bench-client"), new Secret("bench-secret")), new ClientCredentialsGrant())
+                new ClientSecretBasic(new ClientID(LoopbackTokenEndpoint.CLIENT_ID), new Secret(LoopbackTokenEndpoint.CLIENT_SECRET)), new ClientCredentialsGrant())
                 .scope(new com.nimbusds.oauth2.sdk.Scope("api.read"))
                 .build()
                 .toHTTPRequest();

@@ -69,10 +69,7 @@ public class RefreshRoundTripBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         endpoint = LoopbackTokenEndpoint.start();
-        tokens = TokenService.builder()
-                .tokenEndpoint(endpoint.tokenUri())
-                .clientCredentials("bench-client", "bench-secret")
-                .scopes("api.read")
+        tokens = endpoint.service()
                 .build();
         if (tokens.token().block(Duration.ofSeconds(10)) == null) {
             throw new IllegalStateException("no token after setup");

@@ -41,8 +41,8 @@ final class SpringOAuth2 {
 
     private SpringOAuth2(URI tokenUri, @Nullable ClientCredentialsReactiveOAuth2AuthorizedClientProvider provider) {
         ClientRegistration registration = ClientRegistration.withRegistrationId(REGISTRATION_ID)
-                .clientId("bench-client")
-                .clientSecret("bench-secret")
+                .clientId(LoopbackTokenEndpoint.CLIENT_ID)
+                .clientSecret(LoopbackTokenEndpoint.CLIENT_SECRET)
                 .clientAuthenticationMethod(ClientAuthenticationMethod.CLIENT_SECRET_BASIC)
                 .authorizationGrantType(AuthorizationGrantType.CLIENT_CREDENTIALS)
                 .scope("api.read")

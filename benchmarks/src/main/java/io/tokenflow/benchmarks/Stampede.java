@@ -108,10 +108,7 @@ public final class Stampede {
         ExchangeFilterFunction filter;
         switch (impl) {
             case "tokenflow" -> {
-                tokens = TokenService.builder()
-                        .tokenEndpoint(endpoint.tokenUri())
-                        .clientCredentials("bench-client", "bench-secret")
-                        .scopes("api.read")
+                tokens = endpoint.service()
                         .scheduler(time.scheduler())
                         .build();
                 filter = TokenExchangeFilter.forHosts(tokens, "api.example.com");
