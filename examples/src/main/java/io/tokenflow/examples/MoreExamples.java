@@ -1,0 +1,50 @@
+package io.tokenflow.examples;
+
+import io.tokenflow.core.TokenService;
+import io.tokenflow.core.store.FileCredentialStore;
+import io.tokenflow.http.ReactorNettyTokens;
+import io.tokenflow.http.StatusRoutes;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+
+/** The other snippets of README.md: a shared credential file, Reactor Netty without Spring, status routes. */
+public final class MoreExamples {
+
+    private MoreExamples() {
+    }
+
+    static TokenService sharedCredentialFile() {
+        // tag::shared-file[]
+        TokenService tokens = TokenService.builder()
+                .tokenEndpoint(URI.create("https://idp.example/oauth2/token"))
+                .clientId("cli-client")                      // a public client: the refresh_token grant
+                .credentialStore(FileCredentialStore.at(Path.of("/var/lib/app/credential.json")))
+                .build();                                    // one process refreshes, the others reuse its token
+        // end::shared-file[]
+        return tokens;
+    }
+
+    static Mono<String> reactorNetty(TokenService tokens) {
+        // tag::reactor-netty[]
+        HttpClient api = ReactorNettyTokens.bearer(tokens, "api.example.com")
+                .apply(HttpClient.create().baseUrl("https://api.example.com"));
+
+        return api.get().uri("/orders").responseContent().aggregate().asString();
+        // end::reactor-netty[]
+    }
+
+    static DisposableServer statusRoutes(TokenService tokens) {
+        // tag::status[]
+        DisposableServer status = HttpServer.create()
+                .port(8081)
+                .route(StatusRoutes.of(Map.of("orders-api", tokens)))   // GET /health, /status, /status/stream
+                .bindNow();
+        // end::status[]
+        return status;
+    }
+}
