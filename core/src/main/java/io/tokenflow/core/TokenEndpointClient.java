@@ -62,7 +62,7 @@ import reactor.netty.resources.ConnectionProvider;
  * Netty (never Nimbus' blocking {@code send()}), parsed by Nimbus. Redirects are not followed and
  * the body is capped. Every failure comes out as a classified {@link TokenEndpointException}.
  */
-final class TokenEndpointClient {
+final class TokenEndpointClient implements TokenEndpoint {
 
     /** Longest lifetime believed from {@code expires_in}; larger values are cut to it. */
     static final Duration MAX_LIFETIME = Duration.ofDays(3650);
@@ -105,11 +105,13 @@ final class TokenEndpointClient {
                 .doOnChannelInit((observer, channel, remote) -> UnreadableAnswer.guard(channel.pipeline()));
     }
 
-    URI endpoint() {
+    @Override
+    public URI endpoint() {
         return endpoint;
     }
 
-    String clientId() {
+    @Override
+    public String clientId() {
         return auth.clientId();
     }
 
@@ -120,7 +122,8 @@ final class TokenEndpointClient {
      * <p>Lazy: each subscription is one attempt with a freshly built request (a new client
      * assertion for {@code private_key_jwt}). Fails only with {@link TokenEndpointException}.
      */
-    Mono<Credential> fetch(@Nullable Credential current) {
+    @Override
+    public Mono<Credential> fetch(@Nullable Credential current) {
         String refreshToken = current == null ? null : current.refreshToken().orElse(null);
         Mono<HTTPRequest> request = Mono.fromCallable(() -> build(refreshToken));
         if (auth.signs()) {
@@ -138,7 +141,8 @@ final class TokenEndpointClient {
         });
     }
 
-    void dispose() {
+    @Override
+    public void dispose() {
         if (connections != null) {
             connections.disposeLater().subscribe(null, e -> { });
         }

@@ -979,8 +979,8 @@ public final class TokenService implements Disposable {
                         + "client_credentials grant: give refreshToken(...) or credentialStore(...), or clientCredentials(id, secret)");
             }
             TokenEndpoint wire = endpointOverride != null ? endpointOverride
-                    : TokenEndpoint.of(new TokenEndpointClient(tokenEndpoint, clientAuth, scopes, parameters, classifier,
-                    maxResponseBytes, connectTimeout, responseTimeout, scheduler, httpClient));
+                    : new TokenEndpointClient(tokenEndpoint, clientAuth, scopes, parameters, classifier,
+                    maxResponseBytes, connectTimeout, responseTimeout, scheduler, httpClient);
             return new TokenService(this, wire);
         }
 
