@@ -431,7 +431,8 @@ public final class TokenService implements Disposable {
         if (s.token() != null && s.token().equals(token)) {
             return false;
         }
-        return now().toEpochMilli() < plan(token, now()).validUntil;
+        Instant now = now();
+        return now.toEpochMilli() < validUntil(token, now);
     }
 
     // ---------------------------------------------------------------- transitions (all under the mutex)
@@ -693,20 +694,35 @@ public final class TokenService implements Disposable {
      * the remaining lifetime, then jittered by ±{@code refreshJitter}; never past the expiry margin).
      */
     Plan plan(AccessToken token, Instant now) {
-        Instant expiresAt = token.expiresAt().orElse(defaultLifetime == null ? null : now.plus(defaultLifetime));
+        Instant expiresAt = expiresAt(token, now);
         if (expiresAt == null) {
             return new Plan(null, Long.MAX_VALUE, Long.MAX_VALUE);
         }
         long nowMs = now.toEpochMilli();
         long exp = expiresAt.toEpochMilli();
         long lifetime = Math.max(0, exp - nowMs);
-        long margin = expiryMargin != null ? Math.min(expiryMargin.toMillis(), lifetime / 2)
-                : Math.min(Duration.ofSeconds(30).toMillis(), lifetime / 10);
-        long validUntil = exp - margin;
+        long validUntil = validUntil(token, now);
         long ahead = Math.min(refreshAhead != null ? refreshAhead.toMillis() : Duration.ofMinutes(5).toMillis(), lifetime / 2);
         double jitter = refreshJitter == 0 ? 0 : refreshJitter * (2 * ThreadLocalRandom.current().nextDouble() - 1);
         long refreshAt = Math.min(exp - Math.round(ahead * (1 + jitter)), validUntil);
         return new Plan(expiresAt, validUntil, Math.max(refreshAt, nowMs));
+    }
+
+    private @Nullable Instant expiresAt(AccessToken token, Instant now) {
+        return token.expiresAt().orElse(defaultLifetime == null ? null : now.plus(defaultLifetime));
+    }
+
+    /** Epoch ms before which {@code token} is served: {@code expiryMargin} before its expiry; {@code Long.MAX_VALUE} without one. */
+    private long validUntil(AccessToken token, Instant now) {
+        Instant expiresAt = expiresAt(token, now);
+        if (expiresAt == null) {
+            return Long.MAX_VALUE;
+        }
+        long exp = expiresAt.toEpochMilli();
+        long lifetime = Math.max(0, exp - now.toEpochMilli());
+        long margin = expiryMargin != null ? Math.min(expiryMargin.toMillis(), lifetime / 2)
+                : Math.min(Duration.ofSeconds(30).toMillis(), lifetime / 10);
+        return exp - margin;
     }
 
     record Plan(@Nullable Instant expiresAt, long validUntil, long refreshAt) {
