@@ -58,8 +58,7 @@ public class CachedTokenBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         endpoint = LoopbackTokenEndpoint.start();
-        tokens = endpoint.service()
-                .build();
+        tokens = endpoint.runningService();
         AccessToken first = tokens.token().block(Duration.ofSeconds(10));
         if (first == null || tokens.token() != tokens.token()) {
             throw new IllegalStateException("the service holds no cached token after setup");

@@ -1,7 +1,6 @@
 package io.tokenflow.benchmarks;
 
 import io.tokenflow.core.TokenService;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -44,11 +43,7 @@ public class ConcurrentTokenBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         endpoint = LoopbackTokenEndpoint.start();
-        tokens = endpoint.service()
-                .build();
-        if (tokens.token().block(Duration.ofSeconds(10)) == null) {
-            throw new IllegalStateException("no token after setup");
-        }
+        tokens = endpoint.runningService();
     }
 
     @TearDown(Level.Trial)

@@ -82,8 +82,7 @@ public class FilterBenchmark {
         endpoint = LoopbackTokenEndpoint.start();
         switch (impl) {
             case "tokenflow" -> {
-                tokens = endpoint.service()
-                        .build();
+                tokens = endpoint.service().build();
                 filter = TokenExchangeFilter.forHosts(tokens, "api.example.com");
             }
             case "spring" -> filter = SpringOAuth2.defaults(endpoint.tokenUri()).filter;

@@ -94,6 +94,16 @@ final class LoopbackTokenEndpoint implements AutoCloseable {
                 .scopes("api.read");
     }
 
+    /** A built service of the benchmark client that already holds its first token (one request made). */
+    TokenService runningService() {
+        TokenService tokens = service().build();
+        if (tokens.token().block(Duration.ofSeconds(10)) == null) {
+            tokens.dispose();
+            throw new IllegalStateException("no token after setup");
+        }
+        return tokens;
+    }
+
     /** Fails the trial unless exactly {@code expected} token requests arrived: every measured call took the cached path. */
     void requireRequests(int expected, String what) {
         int seen = requests();
