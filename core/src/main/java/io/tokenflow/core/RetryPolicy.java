@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -120,6 +121,18 @@ public record RetryPolicy(int maxRetries, Duration minBackoff, Duration maxBacko
 
     public RetryPolicy withCeiling(Duration ceiling) {
         return new RetryPolicy(maxRetries, minBackoff, maxBackoff, jitter, degradedRetryInterval, authRetryingInterval, ceiling);
+    }
+
+    /** The server's {@code Retry-After}, capped at {@link #authRetryingInterval()}: a server can slow tokenflow down, not stop it. */
+    Optional<Duration> serverAskedToWait(TokenFailure failure) {
+        return failure.retryAfter()
+                .filter(d -> !d.isZero() && !d.isNegative())
+                .map(d -> d.compareTo(authRetryingInterval) > 0 ? authRetryingInterval : d);
+    }
+
+    /** {@code interval}, stretched to the server's {@code Retry-After} but never past {@link #authRetryingInterval()}. */
+    Duration stretched(Duration interval, TokenFailure failure) {
+        return serverAskedToWait(failure).filter(d -> d.compareTo(interval) > 0).orElse(interval);
     }
 
     /**

@@ -16,14 +16,16 @@ public final class TokenFailure {
     private static final int MAX_MESSAGE = 300;
 
     private final FailureKind kind;
+    private final FailureOrigin origin;
     private final int httpStatus;
     private final @Nullable String oauthError;
     private final @Nullable Duration retryAfter;
     private final String message;
 
-    private TokenFailure(FailureKind kind, int httpStatus, @Nullable String oauthError,
+    private TokenFailure(FailureKind kind, FailureOrigin origin, int httpStatus, @Nullable String oauthError,
                          @Nullable Duration retryAfter, String message) {
         this.kind = kind;
+        this.origin = origin;
         this.httpStatus = httpStatus;
         this.oauthError = oauthError;
         this.retryAfter = retryAfter;
@@ -44,17 +46,30 @@ public final class TokenFailure {
         if (httpStatus < 100 || httpStatus > 999) {
             throw new IllegalArgumentException("not an HTTP status: " + httpStatus);
         }
-        return new TokenFailure(Objects.requireNonNull(kind, "kind"), httpStatus,
+        return new TokenFailure(Objects.requireNonNull(kind, "kind"), FailureOrigin.ANSWER, httpStatus,
                 oauthError == null ? null : clean(oauthError), retryAfter, clean(message));
     }
 
     /** A failure without an HTTP answer: connect, timeout, TLS, truncated body. */
     public static TokenFailure noAnswer(FailureKind kind, String message) {
-        return new TokenFailure(Objects.requireNonNull(kind, "kind"), -1, null, null, clean(message));
+        return of(FailureOrigin.TRANSPORT, kind, message);
+    }
+
+    /** A failure without an HTTP answer, from {@code origin} (not {@link FailureOrigin#ANSWER}). */
+    static TokenFailure of(FailureOrigin origin, FailureKind kind, String message) {
+        if (origin == FailureOrigin.ANSWER) {
+            throw new IllegalArgumentException("a failure with an answer has an HTTP status: use answer(..)");
+        }
+        return new TokenFailure(Objects.requireNonNull(kind, "kind"), origin, -1, null, null, clean(message));
     }
 
     public FailureKind kind() {
         return kind;
+    }
+
+    /** Where it arose; decides the remediation hint. */
+    FailureOrigin origin() {
+        return origin;
     }
 
     /** The HTTP status of the answer; empty when there was none (network failure). */

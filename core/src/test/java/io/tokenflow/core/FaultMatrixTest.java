@@ -258,10 +258,10 @@ class FaultMatrixTest {
                 transientRow("expires_in negative", 200, wire(okJson(token(NEW_TOKEN, "-60")))),
                 transientRow("expires_in zero", 200, wire(okJson(token(NEW_TOKEN, "0")))),
                 successRow("expires_in 10^12 s (cut to 3650 days)", NEW_TOKEN, wire(okJson(token(NEW_TOKEN, "1000000000000"))))
-                        .expiresAt(T0.plusSeconds(40).plus(TokenEndpointClient.MAX_LIFETIME)),
+                        .expiresAt(T0.plusSeconds(40).plus(AnswerParser.MAX_LIFETIME)),
                 successRow("expires_in 2^64 + 60 s (cut to 3650 days, not wrapped to 60 s)", NEW_TOKEN,
                         wire(okJson(token(NEW_TOKEN, "18446744073709551676"))))
-                        .expiresAt(T0.plusSeconds(40).plus(TokenEndpointClient.MAX_LIFETIME)),
+                        .expiresAt(T0.plusSeconds(40).plus(AnswerParser.MAX_LIFETIME)),
                 transientRow("token_type mac", 200, wire(okJson("{\"access_token\":\"" + NEW_TOKEN + "\",\"token_type\":\"mac\","
                         + "\"expires_in\":3600}"))),
                 successRow("duplicate access_token keys: the last one wins", DUPLICATE_SECOND, wire(okJson("{\"access_token\":\""
@@ -279,9 +279,11 @@ class FaultMatrixTest {
         clock.advanceTimeTo(T0);
         try (Stage stage = row.stage.get()) {
             stage.arm(token(HELD, "60").replace("}", ",\"refresh_token\":\"" + ROTATED_REFRESH + "\"}"));
-            Wire wire = new Wire(new TokenEndpointClient(stage.endpoint(), new ClientAuth.SecretBasic(CLIENT_ID, CLIENT_SECRET),
-                    Set.of("api.read"), Map.of(), ErrorClassifier.standard(), CAP, CONNECT_TIMEOUT, RESPONSE_TIMEOUT, clock,
-                    stage.base()), clock);
+            EndpointSettings settings = EndpointSettings.of(stage.endpoint(), new ClientAuth.SecretBasic(CLIENT_ID, CLIENT_SECRET))
+                    .withScopes("api.read").withMaxResponseBytes(CAP).withConnectTimeout(CONNECT_TIMEOUT)
+                    .withResponseTimeout(RESPONSE_TIMEOUT).withClock(clock);
+            HttpClient base = stage.base();
+            Wire wire = new Wire(new TokenEndpointClient((base == null ? settings : settings.withHttpClient(base)).validated()), clock);
             TokenService service = TokenService.builder()
                     .tokenEndpoint(stage.endpoint())
                     .clientCredentials(CLIENT_ID, CLIENT_SECRET)

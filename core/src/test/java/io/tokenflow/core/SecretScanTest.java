@@ -122,7 +122,7 @@ class SecretScanTest {
         }
 
         assertThat(handlers).containsSubsequence("reactor.left.sslHandler", "reactor.left.httpCodec",
-                TokenEndpointClient.UnreadableAnswer.NAME);
+                UnreadableAnswer.NAME);
     }
 
     // ------------------------------------------------------------------ chaos

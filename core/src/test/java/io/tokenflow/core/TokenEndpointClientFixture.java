@@ -8,21 +8,17 @@ import java.io.StringWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.test.StepVerifier;
 
 /**
- * Builds {@link TokenEndpointClient}s the way {@code TokenService.Builder.build()} does, with
- * short test timeouts, and disposes them. Holds the secrets the tests look for in messages.
+ * Builds {@link TokenEndpointClient}s from {@link EndpointSettings}, as {@code TokenService.Builder.build()}
+ * does, with short test timeouts, and disposes them. Holds the secrets the tests look for in messages.
  */
 final class TokenEndpointClientFixture implements AutoCloseable {
 
@@ -92,67 +88,59 @@ final class TokenEndpointClientFixture implements AutoCloseable {
         }
     }
 
-    /** The options of {@code TokenService.Builder} that reach the client, with test defaults. */
+    /** The settings that reach the client from {@code TokenService.Builder}, with test defaults. */
     final class Options {
-        private final URI endpoint;
-        private ClientAuth auth = new ClientAuth.SecretPost(CLIENT_ID, CLIENT_SECRET);
-        private final Set<String> scopes = new LinkedHashSet<>();
-        private Map<String, String> parameters = Map.of();
-        private ErrorClassifier classifier = ErrorClassifier.standard();
-        private int maxResponseBytes = 64 * 1024;
-        // Generous: the build machine is shared, and no test waits for these to pass.
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration responseTimeout = Duration.ofSeconds(5);
-        private Scheduler clock = Schedulers.parallel();
-        private @Nullable HttpClient base;
+        // Generous timeouts: the build machine is shared, and no test waits for them to pass.
+        private EndpointSettings settings;
 
         private Options(URI endpoint) {
-            this.endpoint = endpoint;
+            this.settings = EndpointSettings.of(endpoint, new ClientAuth.SecretPost(CLIENT_ID, CLIENT_SECRET))
+                    .withConnectTimeout(Duration.ofSeconds(5))
+                    .withResponseTimeout(Duration.ofSeconds(5));
         }
 
         Options auth(ClientAuth auth) {
-            this.auth = auth;
+            settings = settings.withAuth(auth);
             return this;
         }
 
         Options scopes(String... scopes) {
-            this.scopes.addAll(List.of(scopes));
+            settings = settings.withScopes(scopes);
             return this;
         }
 
         Options parameters(Map<String, String> parameters) {
-            this.parameters = parameters;
+            parameters.forEach((name, value) -> settings = settings.withParameter(name, value));
             return this;
         }
 
         Options classifier(ErrorClassifier classifier) {
-            this.classifier = classifier;
+            settings = settings.withClassifier(classifier);
             return this;
         }
 
         Options maxResponseBytes(int maxResponseBytes) {
-            this.maxResponseBytes = maxResponseBytes;
+            settings = settings.withMaxResponseBytes(maxResponseBytes);
             return this;
         }
 
         Options responseTimeout(Duration responseTimeout) {
-            this.responseTimeout = responseTimeout;
+            settings = settings.withResponseTimeout(responseTimeout);
             return this;
         }
 
         Options clock(Scheduler clock) {
-            this.clock = clock;
+            settings = settings.withClock(clock);
             return this;
         }
 
         Options httpClient(HttpClient base) {
-            this.base = base;
+            settings = settings.withHttpClient(base);
             return this;
         }
 
         TokenEndpointClient build() {
-            TokenEndpointClient client = new TokenEndpointClient(endpoint, auth, scopes, parameters, classifier,
-                    maxResponseBytes, connectTimeout, responseTimeout, clock, base);
+            TokenEndpointClient client = new TokenEndpointClient(settings.validated());
             clients.add(client);
             return client;
         }

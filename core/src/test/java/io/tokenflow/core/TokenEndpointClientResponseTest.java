@@ -128,7 +128,7 @@ class TokenEndpointClientResponseTest {
 
         Credential credential = successOf(client().fetch(null));
 
-        assertThat(credential.accessToken().orElseThrow().expiresAt()).hasValue(NOW.plus(TokenEndpointClient.MAX_LIFETIME));
+        assertThat(credential.accessToken().orElseThrow().expiresAt()).hasValue(NOW.plus(AnswerParser.MAX_LIFETIME));
     }
 
     @Test

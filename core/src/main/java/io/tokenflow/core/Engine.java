@@ -1,0 +1,388 @@
+package io.tokenflow.core;
+
+import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.core.store.Credential;
+import io.tokenflow.core.store.CredentialStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The state machine of one {@link TokenService}: every write of its {@link ServiceState} happens
+ * here, under one lock, checked against {@link Transitions} and published by the {@link StateFeed}
+ * after the timers it needs are in place. The lock is the honest choice because a move has side
+ * effects (timers, the feed, a job to start); the hot path reads {@link #current()} without it.
+ *
+ * <p>A write that installs a refresh job starts it after the lock is released ({@link #write}):
+ * a job's first steps may run synchronously and call back into the engine.
+ */
+final class Engine implements RefreshJob.Outcome {
+
+    private final String name;
+    private final ServiceLog log;
+    private final TokenEndpoint endpoint;
+    private final CredentialStore store;
+    private final Scheduler scheduler;
+    private final RetryPolicy policy;
+    private final Lifetimes lifetimes;
+    private final RefreshCycle cycle;
+    private final RefreshJob.Context jobs;
+    private final Timers timers;
+    private final StateFeed feed;
+    private final Sinks.Empty<Void> stopped = Sinks.empty();
+    private final Object mutex = new Object();
+    private volatile ServiceState state;
+    // Guarded by mutex: the job the current write installed, to be started once the lock is released.
+    private @Nullable RefreshJob installed;
+    private @Nullable Disposable storeWatch;
+
+    Engine(EngineSettings settings, TokenEndpoint endpoint) {
+        this.name = "TokenService[" + endpoint.clientId() + " @ " + endpoint.endpoint() + "]";
+        this.endpoint = endpoint;
+        this.store = settings.effectiveStore();
+        this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint().toString(), store.describe());
+        this.scheduler = settings.scheduler();
+        this.policy = settings.effectivePolicy();
+        this.lifetimes = settings.lifetimes();
+        this.cycle = new RefreshCycle(store, endpoint, lifetimes, scheduler, this::current, settings.seed(), log);
+        this.jobs = new RefreshJob.Context(cycle, RefreshJob.shortRetry(policy, scheduler, log), stopped.asMono(), this,
+                () -> unavailable(state, null), scheduler);
+        this.timers = new Timers(scheduler);
+        WorkloadState starting = new WorkloadState(Status.STARTING, now(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 0);
+        this.state = ServiceState.starting(starting);
+        this.feed = new StateFeed(scheduler, starting);
+    }
+
+    /** Watches the store and starts the first fetch. */
+    void start() {
+        storeWatch = store.changes()
+                .takeUntilOther(stopped.asMono())
+                .subscribe(this::externalCredential, log::stoppedWatching);
+        write(() -> install(true));
+    }
+
+    /** The state, read without the lock. */
+    ServiceState current() {
+        return state;
+    }
+
+    Flux<WorkloadState> states() {
+        return feed.states();
+    }
+
+    String name() {
+        return name;
+    }
+
+    // ---------------------------------------------------------------- the calls of TokenService
+
+    /** {@link TokenService#token()} when the hot path has no token to hand out. */
+    Mono<AccessToken> slowToken() {
+        return write(() -> {
+            expireIfDue();
+            ServiceState s = state;
+            if (s.status() == Status.STOPPED || s.status() == Status.AUTH_RETRYING || s.status() == Status.UNAUTHENTICATED) {
+                return Mono.error(unavailable(s, null));
+            }
+            Mono<AccessToken> held = s.servable(nowMillis());
+            if (held != null) {
+                return held;
+            }
+            return joinOrInstall(s.status() != Status.DEGRADED).onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
+        });
+    }
+
+    Mono<AccessToken> refresh() {
+        return write(() -> {
+            ServiceState s = state;
+            if (s.status() == Status.STOPPED) {
+                return Mono.error(unavailable(s, null));
+            }
+            return joinOrInstall(s.status() == Status.STARTING || s.status() == Status.RUNNING);
+        });
+    }
+
+    /** See {@link TokenService#tokenRejected}: one refresh per token generation, however often its token is rejected. */
+    Mono<AccessToken> tokenRejected(AccessToken rejected) {
+        Mono<AccessToken> refreshing = write(() -> {
+            ServiceState s = state;
+            AccessToken held = s.token();
+            if (held == null || !held.equals(rejected) || !s.status().servesTokens() && s.status() != Status.STARTING) {
+                // A newer token is held, or none can be had now (fail fast, keep the retry cadence).
+                return null;
+            }
+            if (s.rejected()) {
+                return s.job() != null ? s.job().shared() : null;
+            }
+            log.rejected();
+            state = s.rejectedNow();
+            return joinOrInstall(s.status() == Status.RUNNING);
+        });
+        return refreshing == null ? token() : refreshing.onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
+    }
+
+    /** Cancels every timer and the job in flight; {@code STOPPED}; idempotent. */
+    void dispose() {
+        boolean stopping = write(() -> {
+            ServiceState s = state;
+            if (s.status() == Status.STOPPED) {
+                return false;
+            }
+            timers.cancelAll();
+            WorkloadState stoppedState = new WorkloadState(Status.STOPPED, now(), Optional.empty(), s.state().lastFailure(),
+                    Optional.empty(), s.state().consecutiveFailures());
+            moveTo(s, s.stopped(stoppedState));
+            stopped.tryEmitEmpty();
+            feed.complete();
+            return true;
+        });
+        if (stopping) {
+            if (storeWatch != null) {
+                storeWatch.dispose();
+            }
+            endpoint.dispose();
+        }
+    }
+
+    // ---------------------------------------------------------------- job outcomes (RefreshJob.Outcome)
+
+    @Override
+    public AccessToken succeeded(RefreshJob job, Credential credential) {
+        AccessToken token = credential.accessToken()
+                .orElseThrow(() -> new IllegalStateException("a refresh produced no access token"));
+        return write(() -> {
+            ServiceState s = state;
+            if (s.status() != Status.STOPPED) {
+                adopt(s, credential, token, job);
+            }
+            return token;
+        });
+    }
+
+    /** Moves the state for a failed job; its callers get the error, or the newer token adopted meanwhile. */
+    @Override
+    public Mono<AccessToken> failed(RefreshJob job, Throwable error) {
+        TokenEndpointException failure = cycle.asEndpointFailure(error);
+        return write(() -> {
+            ServiceState s = state;
+            if (s.status() == Status.STOPPED || s.job() != job) {
+                return Mono.<AccessToken>error(failure);
+            }
+            if (s.generation() != job.startGeneration() && s.hot() != null) {
+                // A newer token arrived meanwhile (adopted from the store): this failure is moot.
+                state = s.withoutJob();
+                return s.hot();
+            }
+            long now = nowMillis();
+            TokenFailure f = failure.failure();
+            int failures = Math.max(job.earlierFailures() + 1, job.failures());
+            long streakStart = s.inStreak() ? s.streakStart()
+                    : job.firstFailureAt() != ServiceState.NO_STREAK ? job.firstFailureAt() : now;
+            Transitions.Next next = Transitions.afterFailure(s.status(), f, s.servable(now) != null, now, streakStart, policy);
+            log.failed(s.status(), next.to(), f, failures, Duration.ofMillis(now - streakStart), policy.ceiling());
+            timers.cancelAttempt();
+            if (next.to() == Status.UNAUTHENTICATED) {
+                timers.cancelExpiry();
+            }
+            if (next.hasAttempt()) {
+                timers.attemptIn(next.attemptAt() - now, this::scheduledAttempt);
+            }
+            WorkloadState moved = new WorkloadState(next.to(),
+                    s.status() == next.to() ? s.state().since() : Instant.ofEpochMilli(now),
+                    next.to() == Status.DEGRADED ? s.state().tokenExpiresAt() : Optional.empty(),
+                    Optional.of(f), next.hasAttempt() ? Optional.of(Instant.ofEpochMilli(next.attemptAt())) : Optional.empty(),
+                    failures);
+            moveTo(s, s.failed(moved, next.to() == Status.DEGRADED, streakStart, failure));
+            return Mono.<AccessToken>error(failure);
+        });
+    }
+
+    // ---------------------------------------------------------------- moves (under the lock)
+
+    /** Makes {@code credential} the held one: RUNNING, the next generation, timers re-planned. */
+    private void adopt(ServiceState s, Credential credential, AccessToken token, @Nullable RefreshJob finished) {
+        Instant now = now();
+        Lifetimes.Plan plan = lifetimes.plan(token, now);
+        long generation = s.generation() + 1;
+        WorkloadState running = new WorkloadState(Status.RUNNING,
+                s.status() == Status.RUNNING ? s.state().since() : now,
+                token.expiresAt().or(() -> Optional.ofNullable(plan.expiresAt())),
+                Optional.empty(), Optional.empty(), 0);
+        timers.cancelAll();
+        if (plan.refreshAt() != Lifetimes.NEVER) {
+            timers.attemptIn(plan.refreshAt() - now.toEpochMilli(), () -> proactiveRefresh(generation));
+        }
+        if (plan.validUntil() != Lifetimes.NEVER) {
+            timers.expiryIn(plan.validUntil() - now.toEpochMilli(), () -> expired(generation));
+        }
+        // Published last, so that an observer reacting to the new state finds its timers in place.
+        moveTo(s, s.adopted(running, credential, token, plan.validUntil(), s.job() == finished ? null : s.job()));
+    }
+
+    /** A held token whose time is up leaves the hot path (the caller then starts or joins a refresh). */
+    private void expireIfDue() {
+        ServiceState s = state;
+        if (s.hot() != null && nowMillis() >= s.validUntil()) {
+            expireNow(s);
+        }
+    }
+
+    /**
+     * Takes an expired token off the hot path. While refreshing fails (DEGRADED, or the refresh in
+     * flight has failed already) that is AUTH_RETRYING; otherwise the status stays and callers join
+     * the refresh.
+     */
+    private void expireNow(ServiceState s) {
+        RefreshJob job = s.job();
+        if (s.status() != Status.DEGRADED && (job == null || job.failedAttempts() == 0)) {
+            state = s.withoutToken();
+            return;
+        }
+        long streakStart = s.inStreak() || job == null ? s.streakStart() : job.firstFailureAt();
+        int failures = job == null ? s.state().consecutiveFailures() : job.failures();
+        WorkloadState authRetrying = new WorkloadState(Status.AUTH_RETRYING, now(), Optional.empty(),
+                s.state().lastFailure(), s.state().nextAttemptAt(), failures);
+        log.expiredWhileFailing();
+        moveTo(s, s.expired(authRetrying, streakStart));
+    }
+
+    /** Installs {@code next}, checking the move against the transition table; publishes a status change. */
+    private void moveTo(ServiceState current, ServiceState next) {
+        Status from = current.status();
+        Status to = next.status();
+        Transitions.check(from, to);
+        state = next;
+        if (from != to) {
+            log.moved(from, to, next.state());
+            feed.publish(next.state());
+        }
+    }
+
+    // ---------------------------------------------------------------- timers and the store
+
+    /** The expiry timer of a token generation. */
+    private void expired(long generation) {
+        write(() -> {
+            ServiceState s = state;
+            if (s.generation() != generation || s.hot() == null || s.status() == Status.STOPPED) {
+                return null;
+            }
+            long now = nowMillis();
+            if (now < s.validUntil()) {
+                timers.expiryIn(s.validUntil() - now, () -> expired(generation));
+                return null;
+            }
+            expireNow(s);
+            if (state.status() == Status.RUNNING && state.job() == null) {
+                install(true);
+            }
+            return null;
+        });
+    }
+
+    private void proactiveRefresh(long generation) {
+        write(() -> {
+            ServiceState s = state;
+            if (s.generation() == generation && s.job() == null && s.status() == Status.RUNNING) {
+                log.refreshingAhead();
+                install(true);
+            }
+            return null;
+        });
+    }
+
+    private void scheduledAttempt() {
+        write(() -> {
+            ServiceState s = state;
+            if (s.job() == null && (s.status() == Status.DEGRADED || s.status() == Status.AUTH_RETRYING)) {
+                install(false);
+            }
+            return null;
+        });
+    }
+
+    /** A credential someone else wrote to the store (another process, an operator). */
+    private void externalCredential(Credential credential) {
+        write(() -> {
+            ServiceState s = state;
+            if (s.status() == Status.STOPPED || credential.sameTokens(s.credential()) || cycle.savedByThisService(credential)) {
+                return null;
+            }
+            if (cycle.adoptable(credential)) {
+                log.adoptingExternal();
+                adopt(s, credential, credential.accessToken().orElseThrow(), null);
+            } else if (credential.refreshToken().isPresent() && s.status() == Status.UNAUTHENTICATED && s.job() == null) {
+                log.tryingNewRefreshToken();
+                state = s.withCredential(credential);
+                install(false);
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- jobs
+
+    /**
+     * Runs {@code change} under the lock; a job it installed is started after the outermost write
+     * releases the lock (a nested write, from an observer called under the lock, leaves it to the outer one).
+     */
+    private <T> T write(Supplier<T> change) {
+        boolean outermost = !Thread.holdsLock(mutex);
+        T result;
+        RefreshJob toStart = null;
+        synchronized (mutex) {
+            result = change.get();
+            if (outermost) {
+                toStart = installed;
+                installed = null;
+            }
+        }
+        if (toStart != null) {
+            toStart.start();
+        }
+        return result;
+    }
+
+    /** The job in flight, or a new one (installed, and started when the write ends). Under the lock. */
+    private Mono<AccessToken> joinOrInstall(boolean shortRetry) {
+        RefreshJob job = state.job();
+        return job != null ? job.shared() : install(shortRetry).shared();
+    }
+
+    /** Installs a new job as the one in flight. Under the lock, with no job in flight. */
+    private RefreshJob install(boolean shortRetry) {
+        ServiceState s = state;
+        RefreshJob job = new RefreshJob(jobs, shortRetry, s.generation(), s.state().consecutiveFailures());
+        state = s.withJob(job);
+        installed = job;
+        return job;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Mono<AccessToken> token() {
+        Mono<AccessToken> held = state.servable(nowMillis());
+        return held != null ? held : slowToken();
+    }
+
+    private TokenUnavailableException unavailable(ServiceState s, @Nullable TokenEndpointException cause) {
+        return s.unavailable(now(), endpoint.endpoint(), endpoint.clientId(), cause);
+    }
+
+    private long nowMillis() {
+        return scheduler.now(TimeUnit.MILLISECONDS);
+    }
+
+    private Instant now() {
+        return Instant.ofEpochMilli(nowMillis());
+    }
+}

@@ -1,0 +1,18 @@
+package io.tokenflow.core;
+
+/**
+ * Where a {@link TokenFailure} arose. It decides the failure's remediation hint
+ * ({@link Remediation}): a lookup by type, never a search of the message text.
+ */
+enum FailureOrigin {
+    /** The token endpoint answered over HTTP, but not with a token. */
+    ANSWER,
+    /** No complete answer: connect, DNS, timeout, reset, truncated body. */
+    TRANSPORT,
+    /** The TLS handshake with the token endpoint failed (certificate, protocol). */
+    TLS,
+    /** The client's own key could not sign the client assertion. */
+    CLIENT_KEY,
+    /** The credential store failed before or after the token request. */
+    STORE
+}

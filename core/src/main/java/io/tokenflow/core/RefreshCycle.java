@@ -1,0 +1,132 @@
+package io.tokenflow.core;
+
+import io.tokenflow.core.store.Credential;
+import io.tokenflow.core.store.CredentialStore;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * One refresh attempt under the store's refresh lease: reload first (another holder may have
+ * refreshed already, and its rotated refresh token must not be replayed), then fetch and save.
+ * Knows the store and the wire, not the state machine: it reads the service's state through a
+ * supplier and hands back a credential (or an error) for the engine to adopt.
+ */
+final class RefreshCycle {
+
+    private final CredentialStore store;
+    private final TokenEndpoint endpoint;
+    private final Lifetimes lifetimes;
+    private final Scheduler clock;
+    private final Supplier<ServiceState> current;
+    private final @Nullable Credential seed;
+    private final ServiceLog log;
+    /** The credential this service last wrote, so that the store reporting it back is not taken for someone else's. */
+    private volatile @Nullable Credential lastSaved;
+
+    /**
+     * @param seed the credential to renew while neither the store nor the service holds one (a refresh token given to the builder)
+     */
+    RefreshCycle(CredentialStore store, TokenEndpoint endpoint, Lifetimes lifetimes, Scheduler clock,
+                 Supplier<ServiceState> current, @Nullable Credential seed, ServiceLog log) {
+        this.store = store;
+        this.endpoint = endpoint;
+        this.lifetimes = lifetimes;
+        this.clock = clock;
+        this.current = current;
+        this.seed = seed;
+        this.log = log;
+    }
+
+    /**
+     * Lease, load, then adopt what the store holds or fetch and save; the lease is released on
+     * success, error and cancellation. Lazy: each subscription is one attempt.
+     *
+     * @param startGeneration the generation of the job's start: a token adopted since (another
+     *     holder's, found through the store) finishes the job without a request
+     */
+    Mono<Credential> run(long startGeneration) {
+        return Mono.usingWhen(store.acquireRefreshLease(),
+                lease -> store.load()
+                        .flatMap(stored -> adoptable(stored) ? Mono.just(stored)
+                                : Mono.justOrEmpty(adoptedSince(startGeneration)).switchIfEmpty(Mono.defer(() -> fetchAndSave(stored))))
+                        .switchIfEmpty(Mono.defer(() -> fetchAndSave(heldOrSeed()))),
+                CredentialStore.RefreshLease::release,
+                (lease, error) -> lease.release(),
+                CredentialStore.RefreshLease::release);
+    }
+
+    /** Whether {@code credential} is the one this service saved last (its own write, reported back). */
+    boolean savedByThisService(Credential credential) {
+        return credential.sameTokens(lastSaved);
+    }
+
+    /** A credential in the store worth adopting instead of a request. */
+    boolean adoptable(Credential stored) {
+        return current.get().adoptable(stored, lifetimes, now());
+    }
+
+    /** The credential adopted since the job started, still served: the job's work is done, a request would waste a rotation. */
+    private @Nullable Credential adoptedSince(long startGeneration) {
+        ServiceState s = current.get();
+        return s.adoptedSince(startGeneration, now().toEpochMilli()) ? s.credential() : null;
+    }
+
+    private Mono<Credential> fetchAndSave(@Nullable Credential base) {
+        return endpoint.fetch(base)
+                .onErrorResume(RefreshCycle::isInvalidGrant, invalidGrant -> reloadAfterInvalidGrant(base, invalidGrant))
+                .flatMap(this::save);
+    }
+
+    /**
+     * Before an {@code invalid_grant} is final: another process may have rotated the refresh
+     * token meanwhile. Adopt what it stored, or renew that once.
+     */
+    private Mono<Credential> reloadAfterInvalidGrant(@Nullable Credential sent, Throwable invalidGrant) {
+        return store.load()
+                .filter(stored -> !stored.sameTokens(sent))
+                .flatMap(stored -> adoptable(stored) ? Mono.just(stored) : endpoint.fetch(stored))
+                .switchIfEmpty(Mono.error(invalidGrant));
+    }
+
+    /** Saves {@code fresh}; a store that fails does not cost the new token (it is used anyway). */
+    private Mono<Credential> save(Credential fresh) {
+        lastSaved = fresh;
+        return store.save(fresh)
+                .thenReturn(fresh)
+                .onErrorResume(e -> {
+                    log.notSaved(e);
+                    return Mono.just(fresh);
+                });
+    }
+
+    /**
+     * {@code error} as the service's failure: itself when the wire raised it, else a failure of the
+     * credential store, transient when the store was busy, permanent otherwise.
+     */
+    TokenEndpointException asEndpointFailure(Throwable error) {
+        if (error instanceof TokenEndpointException te) {
+            return te;
+        }
+        FailureKind kind = error instanceof CredentialBusyException ? FailureKind.TRANSIENT : FailureKind.PERMANENT;
+        return TokenEndpointException.of(TokenFailure.of(FailureOrigin.STORE, kind, "refresh failed before or after the "
+                        + "token request (credential store " + store.describe() + "): " + error),
+                endpoint.endpoint(), endpoint.clientId(), error);
+    }
+
+    private static boolean isInvalidGrant(Throwable e) {
+        return e instanceof TokenEndpointException te && te.failure().oauthError().filter("invalid_grant"::equals).isPresent();
+    }
+
+    private @Nullable Credential heldOrSeed() {
+        Credential held = current.get().credential();
+        return held != null ? held : seed;
+    }
+
+    private Instant now() {
+        return Instant.ofEpochMilli(clock.now(TimeUnit.MILLISECONDS));
+    }
+}

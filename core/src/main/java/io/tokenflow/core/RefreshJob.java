@@ -1,0 +1,132 @@
+package io.tokenflow.core;
+
+import io.tokenflow.core.store.Credential;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * One refresh, single flight: a {@link RefreshCycle} (with the short retry at the start of a
+ * failure streak) ending in one cached {@code Mono} that every caller joins. The engine installs
+ * a job under its lock and then {@linkplain #start() subscribes} it itself, so a caller's
+ * cancellation never cancels it; the stop signal does.
+ */
+final class RefreshJob {
+
+    /** What a job reports back to the engine, which moves the state. */
+    interface Outcome {
+        /** The job produced {@code credential}; returns the token its callers get. */
+        AccessToken succeeded(RefreshJob job, Credential credential);
+
+        /** The job failed with {@code error}; returns what its callers get. */
+        Mono<AccessToken> failed(RefreshJob job, Throwable error);
+    }
+
+    /**
+     * What every job of one service shares.
+     *
+     * @param shortRetry applied to jobs that start a failure streak
+     * @param stopped completes when the service is disposed: cancels the job
+     * @param whenStopped what callers of a job cancelled by the stop signal get
+     */
+    record Context(RefreshCycle cycle, Retry shortRetry, Mono<Void> stopped, Outcome outcome,
+                   Supplier<? extends Throwable> whenStopped, Scheduler clock) {
+    }
+
+    private final long startGeneration;
+    private final int earlierFailures;
+    private final Mono<AccessToken> shared;
+    // Written by the job's own sequential chain only.
+    private volatile int failedAttempts;
+    private volatile long firstFailureAt = ServiceState.NO_STREAK;
+
+    /**
+     * @param shortRetry whether the short retry applies (the job starts a streak); else one attempt
+     * @param startGeneration the service's token generation when the job was installed
+     * @param earlierFailures failures of the streak before this job
+     */
+    RefreshJob(Context context, boolean shortRetry, long startGeneration, int earlierFailures) {
+        this.startGeneration = startGeneration;
+        this.earlierFailures = earlierFailures;
+        Mono<Credential> attempt = Mono.defer(() -> context.cycle().run(startGeneration))
+                .doOnError(e -> {
+                    if (firstFailureAt == ServiceState.NO_STREAK) {
+                        firstFailureAt = context.clock().now(TimeUnit.MILLISECONDS);
+                    }
+                    failedAttempts++;
+                });
+        Mono<Credential> attempts = shortRetry ? attempt.retryWhen(context.shortRetry()) : attempt;
+        this.shared = attempts
+                .takeUntilOther(context.stopped())
+                .map(credential -> context.outcome().succeeded(this, credential))
+                .onErrorResume(e -> context.outcome().failed(this, e))
+                .switchIfEmpty(Mono.error(context.whenStopped()))
+                .cache();
+    }
+
+    /**
+     * The short retry: {@code Retry.backoff(maxRetries, minBackoff).maxBackoff(..).jitter(..)} on
+     * {@code scheduler}, for transient failures only, waiting out a server's {@code Retry-After}
+     * (capped by the policy) before each backoff delay.
+     *
+     * @param log the service's log, for the DEBUG line of each retry
+     */
+    static Retry shortRetry(RetryPolicy policy, Scheduler scheduler, ServiceLog log) {
+        return Retry.backoff(policy.maxRetries(), policy.minBackoff())
+                .maxBackoff(policy.maxBackoff())
+                .jitter(policy.jitter())
+                .scheduler(scheduler)
+                .filter(RefreshJob::isTransient)
+                .doBeforeRetryAsync(signal -> serverAskedToWait(policy, signal.failure())
+                        .map(wait -> Mono.delay(wait, scheduler).then())
+                        .orElse(Mono.empty()))
+                .doBeforeRetry(signal -> log.retrying(signal.totalRetries() + 1, policy.maxRetries(), signal.failure()))
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+    }
+
+    private static Optional<Duration> serverAskedToWait(RetryPolicy policy, Throwable e) {
+        return e instanceof TokenEndpointException te ? policy.serverAskedToWait(te.failure()) : Optional.empty();
+    }
+
+    /** A failure worth retrying: a transient token-endpoint failure, or a busy credential store. */
+    static boolean isTransient(Throwable e) {
+        return e instanceof TokenEndpointException te ? te.failure().isTransient() : e instanceof CredentialBusyException;
+    }
+
+    /** What callers join. */
+    Mono<AccessToken> shared() {
+        return shared;
+    }
+
+    /** Subscribes the job on the service's behalf; called once, outside the engine's lock. */
+    void start() {
+        shared.subscribe(token -> { }, error -> { });
+    }
+
+    long startGeneration() {
+        return startGeneration;
+    }
+
+    int earlierFailures() {
+        return earlierFailures;
+    }
+
+    /** Attempts of this job that failed so far. */
+    int failedAttempts() {
+        return failedAttempts;
+    }
+
+    /** Failures of the streak, this job's included. */
+    int failures() {
+        return earlierFailures + failedAttempts;
+    }
+
+    /** Epoch ms of this job's first failed attempt, or {@link ServiceState#NO_STREAK}. */
+    long firstFailureAt() {
+        return firstFailureAt;
+    }
+}

@@ -1,0 +1,92 @@
+package io.tokenflow.core;
+
+import io.tokenflow.core.WorkloadState.Status;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one service tells its operators: every log line of the engine, on the logger
+ * {@code io.tokenflow.core.TokenService}, each starting with the service's name. The lines are
+ * the table in {@code docs/operations.md} ("Logging"). Never a token or a secret: only the client
+ * id, the endpoint, the store's description and {@link TokenFailure}s.
+ */
+final class ServiceLog {
+
+    private static final Logger log = LoggerFactory.getLogger(TokenService.class);
+
+    private final String name;
+    private final String clientId;
+    private final String endpoint;
+    private final String store;
+
+    /**
+     * @param name the service, {@code TokenService[<client id> @ <endpoint>]}
+     * @param store the credential store's {@code describe()}
+     */
+    ServiceLog(String name, String clientId, String endpoint, String store) {
+        this.name = name;
+        this.clientId = clientId;
+        this.endpoint = endpoint;
+        this.store = store;
+    }
+
+    /** INFO for every status change but to {@code STOPPED}. */
+    void moved(Status from, Status to, WorkloadState state) {
+        if (to != Status.STOPPED) {
+            log.info("{}: {} -> {}{}", name, from, to, state.lastFailure().map(f -> " (" + f + ")").orElse(""));
+        }
+    }
+
+    /**
+     * A failed refresh that moved {@code from} to {@code to}: ERROR with the remediation hint for a
+     * permanent failure, ERROR when the ceiling ends a streak, DEBUG when the status stays.
+     *
+     * @param streak how long the failure streak has lasted
+     */
+    void failed(Status from, Status to, TokenFailure failure, int failures, Duration streak, Duration ceiling) {
+        if (!failure.isTransient()) {
+            log.error("{}: permanent failure, no more token requests until the credential changes or refresh() "
+                    + "is called: {}. To fix: {}", name, failure, Remediation.hint(failure, clientId, endpoint, store));
+        } else if (to == Status.UNAUTHENTICATED && from != Status.UNAUTHENTICATED) {
+            log.error("{}: token requests have failed for {} ({} attempts), past the ceiling of {}; giving up "
+                    + "until the credential changes or refresh() is called. Last failure: {}",
+                    name, streak, failures, ceiling, failure);
+        } else if (to != Status.UNAUTHENTICATED && from == to) {
+            log.debug("{}: still {} after {} failures: {}", name, to, failures, failure);
+        }
+    }
+
+    void expiredWhileFailing() {
+        log.warn("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", name);
+    }
+
+    void rejected() {
+        log.info("{}: a resource server rejected the current token; reloading the credential and refreshing", name);
+    }
+
+    void adoptingExternal() {
+        log.info("{}: adopting the credential written to {}", name, store);
+    }
+
+    void tryingNewRefreshToken() {
+        log.info("{}: {} has a new refresh token; trying it", name, store);
+    }
+
+    void refreshingAhead() {
+        log.debug("{}: refreshing ahead of expiry", name);
+    }
+
+    /** DEBUG for each retry of the short retry. */
+    void retrying(long retry, int maxRetries, Throwable failure) {
+        log.debug("{}: token request failed, retry {} of {}: {}", name, retry, maxRetries, failure.getMessage());
+    }
+
+    void notSaved(Throwable error) {
+        log.warn("{}: the new token is used but could not be saved to {}: {}", name, store, error.toString());
+    }
+
+    void stoppedWatching(Throwable error) {
+        log.warn("{}: stopped watching {}: {}", name, store, error.toString());
+    }
+}

@@ -1,0 +1,141 @@
+package io.tokenflow.core;
+
+import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.core.store.Credential;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+/**
+ * Everything one service knows, immutable, swapped whole by the engine under its lock and read
+ * without a lock by the hot path. Changed only through the named withers below, each of which
+ * says what a move keeps and what it drops.
+ *
+ * @param state what is published
+ * @param credential the held credential (access token, refresh token, bookkeeping); {@code null} before the first
+ * @param hot {@code Mono.just(token)}, built once per token generation, while callers may be handed the held token;
+ *     {@code null} when they may not
+ * @param validUntil epoch ms before which {@code hot} is served; {@link #NO_TOKEN} without it
+ * @param generation incremented by every adopted token
+ * @param job the refresh in flight, which callers join; {@code null} when none runs
+ * @param rejected a resource server rejected this generation's token (one refresh per generation)
+ * @param streakStart epoch ms of the first failure of the current failure streak; {@link #NO_STREAK} without one
+ * @param lastError the last failure of the streak, the cause handed to callers that fail fast
+ */
+record ServiceState(WorkloadState state, @Nullable Credential credential, @Nullable Mono<AccessToken> hot,
+                    long validUntil, long generation, @Nullable RefreshJob job, boolean rejected, long streakStart,
+                    @Nullable TokenEndpointException lastError) {
+
+    /** {@link #validUntil()} when no token is served. */
+    static final long NO_TOKEN = Long.MIN_VALUE;
+    /** {@link #streakStart()} outside a failure streak. */
+    static final long NO_STREAK = -1;
+
+    /** Before the first token: no credential, no job, no streak. */
+    static ServiceState starting(WorkloadState starting) {
+        return new ServiceState(starting, null, null, NO_TOKEN, 0, null, false, NO_STREAK, null);
+    }
+
+    Status status() {
+        return state.status();
+    }
+
+    /** The held access token, served or not. */
+    @Nullable AccessToken token() {
+        return credential == null ? null : credential.accessToken().orElse(null);
+    }
+
+    /** The pre-built {@code Mono} of the held token when it may be handed out at {@code nowMs}, else {@code null}. */
+    @Nullable Mono<AccessToken> servable(long nowMs) {
+        return hot != null && nowMs < validUntil ? hot : null;
+    }
+
+    boolean inStreak() {
+        return streakStart != NO_STREAK;
+    }
+
+    /**
+     * Whether a credential found in the store is worth adopting instead of a request: its access
+     * token is not the held one and is still valid {@code now}.
+     */
+    boolean adoptable(Credential stored, Lifetimes lifetimes, Instant now) {
+        AccessToken candidate = stored.accessToken().orElse(null);
+        if (candidate == null || stored.sameTokens(credential) || candidate.equals(token())) {
+            return false;
+        }
+        return lifetimes.stillValid(candidate, now);
+    }
+
+    /** A token other than the one of {@code generation} was adopted since, and is still served. */
+    boolean adoptedSince(long generation, long nowMs) {
+        return this.generation != generation && servable(nowMs) != null;
+    }
+
+    /**
+     * What callers get when no token can be had: this state, the time to the next attempt (none
+     * when none is scheduled), and {@code cause}, or else the streak's last failure.
+     */
+    TokenUnavailableException unavailable(Instant now, URI endpoint, String clientId, @Nullable TokenEndpointException cause) {
+        Duration retryAfter = state.nextAttemptAt()
+                .map(at -> Duration.between(now, at))
+                .map(d -> d.isNegative() ? Duration.ZERO : d)
+                .orElse(null);
+        return TokenUnavailableException.of(state, retryAfter, endpoint, clientId, cause != null ? cause : lastError);
+    }
+
+    ServiceState withJob(RefreshJob job) {
+        return new ServiceState(state, credential, hot, validUntil, generation, job, rejected, streakStart, lastError);
+    }
+
+    ServiceState withoutJob() {
+        return new ServiceState(state, credential, hot, validUntil, generation, null, rejected, streakStart, lastError);
+    }
+
+    /** Holds {@code credential} (a new refresh token to try) without serving anything new. */
+    ServiceState withCredential(Credential credential) {
+        return new ServiceState(state, credential, hot, validUntil, generation, job, rejected, streakStart, lastError);
+    }
+
+    /** The held token leaves the hot path; the status stays. */
+    ServiceState withoutToken() {
+        return new ServiceState(state, credential, null, NO_TOKEN, generation, job, rejected, streakStart, lastError);
+    }
+
+    /** A resource server rejected this generation's token: it leaves the hot path, and is not refreshed for again. */
+    ServiceState rejectedNow() {
+        return new ServiceState(state, credential, null, NO_TOKEN, generation, job, true, streakStart, lastError);
+    }
+
+    /**
+     * A new token is held and served: the next generation, the streak and the rejection are over.
+     *
+     * @param stillRunning the job that stays in flight ({@code null} when the adopting job was it)
+     */
+    ServiceState adopted(WorkloadState running, Credential credential, AccessToken token, long validUntil,
+                         @Nullable RefreshJob stillRunning) {
+        return new ServiceState(running, credential, Mono.just(token), validUntil, generation + 1, stillRunning, false,
+                NO_STREAK, null);
+    }
+
+    /**
+     * A job failed: no job runs now; the streak goes on from {@code streakStart}.
+     *
+     * @param keepToken whether the held token is still served ({@code DEGRADED})
+     */
+    ServiceState failed(WorkloadState next, boolean keepToken, long streakStart, TokenEndpointException error) {
+        return new ServiceState(next, credential, keepToken ? hot : null, keepToken ? validUntil : NO_TOKEN, generation,
+                null, rejected, streakStart, error);
+    }
+
+    /** The held token expired while refreshing fails: nothing is served, the job in flight goes on. */
+    ServiceState expired(WorkloadState authRetrying, long streakStart) {
+        return new ServiceState(authRetrying, credential, null, NO_TOKEN, generation, job, rejected, streakStart, lastError);
+    }
+
+    /** Disposed: nothing is served and no job runs. */
+    ServiceState stopped(WorkloadState stopped) {
+        return new ServiceState(stopped, credential, null, NO_TOKEN, generation, null, rejected, streakStart, lastError);
+    }
+}

@@ -1,0 +1,60 @@
+package io.tokenflow.core;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.oauth2.sdk.AuthorizationGrant;
+import com.nimbusds.oauth2.sdk.ClientCredentialsGrant;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds token requests with Nimbus ({@code TokenRequest -> HTTPRequest}): the grant, the client
+ * authentication, the scope and the extra parameters. Nimbus' blocking {@code send()} is never
+ * used; {@link TokenPost} sends what this builds. Immutable.
+ */
+final class TokenRequests {
+
+    private final EndpointSettings settings;
+    private final @Nullable Scope scope;
+
+    TokenRequests(EndpointSettings settings) {
+        this.settings = settings;
+        this.scope = settings.scopes().isEmpty() ? null : new Scope(settings.scopes().toArray(String[]::new));
+    }
+
+    /** The scope requested, or {@code null} for none. */
+    @Nullable Scope scope() {
+        return scope;
+    }
+
+    /**
+     * One request: the refresh_token grant when {@code refreshToken} is given, else client_credentials.
+     * Signing ({@code private_key_jwt}) draws on {@code SecureRandom}: call it where blocking is allowed
+     * when {@link ClientAuth#signs()}.
+     *
+     * @param now the service's clock, for anything time-stamped in the request
+     * @throws TokenEndpointException (permanent, {@link FailureOrigin#CLIENT_KEY}) when the client assertion cannot be signed
+     */
+    HTTPRequest build(@Nullable String refreshToken, Instant now) {
+        AuthorizationGrant grant = refreshToken == null
+                ? new ClientCredentialsGrant()
+                : new RefreshTokenGrant(new RefreshToken(refreshToken));
+        ClientAuth auth = settings.clientAuth();
+        try {
+            TokenRequest.Builder builder = auth.request(settings.uri(), grant, now);
+            if (scope != null) {
+                builder.scope(scope);
+            }
+            settings.parameters().forEach(builder::customParameter);
+            return builder.build().toHTTPRequest();
+        } catch (JOSEException e) {
+            throw TokenEndpointException.of(TokenFailure.of(FailureOrigin.CLIENT_KEY, FailureKind.PERMANENT,
+                    "cannot sign the private_key_jwt client assertion: " + Redactor.safeMessage(e)),
+                    settings.uri(), auth.clientId(), null);
+        }
+    }
+}
