@@ -5,7 +5,6 @@ import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +23,7 @@ import reactor.core.scheduler.Scheduler;
  * <p>A write that installs a refresh job starts it after the lock is released ({@link #write}):
  * a job's first steps may run synchronously and call back into the engine.
  */
-final class Engine implements RefreshJob.Outcome {
+final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
 
     private final String name;
     private final ServiceLog log;
@@ -52,14 +51,12 @@ final class Engine implements RefreshJob.Outcome {
         this.scheduler = settings.scheduler();
         this.policy = settings.effectivePolicy();
         this.lifetimes = settings.lifetimes();
-        this.cycle = new RefreshCycle(store, endpoint, lifetimes, scheduler, this::current, settings.seed(), log);
+        this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
         this.jobs = new RefreshJob.Context(cycle, RefreshJob.shortRetry(policy, scheduler, log), stopped.asMono(), this,
                 () -> unavailable(state, null), scheduler);
         this.timers = new Timers(scheduler);
-        WorkloadState starting = new WorkloadState(Status.STARTING, now(), Optional.empty(), Optional.empty(),
-                Optional.empty(), 0);
-        this.state = ServiceState.starting(starting);
-        this.feed = new StateFeed(scheduler, starting);
+        this.state = ServiceState.starting(now());
+        this.feed = new StateFeed(scheduler, state.state());
     }
 
     /** Watches the store and starts the first fetch. */
@@ -138,9 +135,7 @@ final class Engine implements RefreshJob.Outcome {
                 return false;
             }
             timers.cancelAll();
-            WorkloadState stoppedState = new WorkloadState(Status.STOPPED, now(), Optional.empty(), s.state().lastFailure(),
-                    Optional.empty(), s.state().consecutiveFailures());
-            moveTo(s, s.stopped(stoppedState));
+            moveTo(s, s.stopped(now()));
             stopped.tryEmitEmpty();
             feed.complete();
             return true;
@@ -186,7 +181,7 @@ final class Engine implements RefreshJob.Outcome {
             TokenFailure f = failure.failure();
             int failures = Math.max(job.earlierFailures() + 1, job.failures());
             long streakStart = s.inStreak() ? s.streakStart()
-                    : job.firstFailureAt() != ServiceState.NO_STREAK ? job.firstFailureAt() : now;
+                    : job.firstFailureAt() != RefreshJob.NO_FAILURE ? job.firstFailureAt() : now;
             Transitions.Next next = Transitions.afterFailure(s.status(), f, s.servable(now) != null, now, streakStart, policy);
             log.failed(s.status(), next.to(), f, failures, Duration.ofMillis(now - streakStart), policy.ceiling());
             timers.cancelAttempt();
@@ -196,14 +191,27 @@ final class Engine implements RefreshJob.Outcome {
             if (next.hasAttempt()) {
                 timers.attemptIn(next.attemptAt() - now, this::scheduledAttempt);
             }
-            WorkloadState moved = new WorkloadState(next.to(),
-                    s.status() == next.to() ? s.state().since() : Instant.ofEpochMilli(now),
-                    next.to() == Status.DEGRADED ? s.state().tokenExpiresAt() : Optional.empty(),
-                    Optional.of(f), next.hasAttempt() ? Optional.of(Instant.ofEpochMilli(next.attemptAt())) : Optional.empty(),
-                    failures);
-            moveTo(s, s.failed(moved, next.to() == Status.DEGRADED, streakStart, failure));
+            moveTo(s, s.failed(next, failure, failures, streakStart, Instant.ofEpochMilli(now)));
             return Mono.<AccessToken>error(failure);
         });
+    }
+
+    // ---------------------------------------------------------------- what the refresh cycle reads (RefreshCycle.Held)
+
+    @Override
+    public @Nullable Credential credential() {
+        return state.credential();
+    }
+
+    @Override
+    public boolean adoptable(Credential stored) {
+        return state.adoptable(stored, lifetimes, now());
+    }
+
+    @Override
+    public @Nullable Credential adoptedSince(long generation) {
+        ServiceState s = state;
+        return s.adoptedSince(generation, nowMillis()) ? s.credential() : null;
     }
 
     // ---------------------------------------------------------------- moves (under the lock)
@@ -213,10 +221,6 @@ final class Engine implements RefreshJob.Outcome {
         Instant now = now();
         Lifetimes.Plan plan = lifetimes.plan(token, now);
         long generation = s.generation() + 1;
-        WorkloadState running = new WorkloadState(Status.RUNNING,
-                s.status() == Status.RUNNING ? s.state().since() : now,
-                token.expiresAt().or(() -> Optional.ofNullable(plan.expiresAt())),
-                Optional.empty(), Optional.empty(), 0);
         timers.cancelAll();
         if (plan.refreshAt() != Lifetimes.NEVER) {
             timers.attemptIn(plan.refreshAt() - now.toEpochMilli(), () -> proactiveRefresh(generation));
@@ -225,7 +229,7 @@ final class Engine implements RefreshJob.Outcome {
             timers.expiryIn(plan.validUntil() - now.toEpochMilli(), () -> expired(generation));
         }
         // Published last, so that an observer reacting to the new state finds its timers in place.
-        moveTo(s, s.adopted(running, credential, token, plan.validUntil(), s.job() == finished ? null : s.job()));
+        moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()));
     }
 
     /** A held token whose time is up leaves the hot path (the caller then starts or joins a refresh). */
@@ -249,10 +253,8 @@ final class Engine implements RefreshJob.Outcome {
         }
         long streakStart = s.inStreak() || job == null ? s.streakStart() : job.firstFailureAt();
         int failures = job == null ? s.state().consecutiveFailures() : job.failures();
-        WorkloadState authRetrying = new WorkloadState(Status.AUTH_RETRYING, now(), Optional.empty(),
-                s.state().lastFailure(), s.state().nextAttemptAt(), failures);
         log.expiredWhileFailing();
-        moveTo(s, s.expired(authRetrying, streakStart));
+        moveTo(s, s.expired(now(), failures, streakStart));
     }
 
     /** Installs {@code next}, checking the move against the transition table; publishes a status change. */
@@ -317,7 +319,7 @@ final class Engine implements RefreshJob.Outcome {
             if (s.status() == Status.STOPPED || credential.sameTokens(s.credential()) || cycle.savedByThisService(credential)) {
                 return null;
             }
-            if (cycle.adoptable(credential)) {
+            if (adoptable(credential)) {
                 log.adoptingExternal();
                 adopt(s, credential, credential.accessToken().orElseThrow(), null);
             } else if (credential.refreshToken().isPresent() && s.status() == Status.UNAUTHENTICATED && s.job() == null) {

@@ -2,26 +2,32 @@ package io.tokenflow.core;
 
 import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
-import java.time.Instant;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * One refresh attempt under the store's refresh lease: reload first (another holder may have
  * refreshed already, and its rotated refresh token must not be replayed), then fetch and save.
- * Knows the store and the wire, not the state machine: it reads the service's state through a
- * supplier and hands back a credential (or an error) for the engine to adopt.
+ * Knows the store and the wire, not the state machine: it asks the service what it holds through
+ * {@link Held} and hands back a credential (or an error) for the engine to adopt.
  */
 final class RefreshCycle {
 
+    /** What a cycle needs to know of its service's state; answered by the engine, without blocking. */
+    interface Held {
+        /** The held credential; {@code null} before the first. */
+        @Nullable Credential credential();
+
+        /** Whether {@code stored} is worth adopting instead of a request: a token other than the held one, still valid. */
+        boolean adoptable(Credential stored);
+
+        /** The credential adopted since {@code generation} and still served (another holder's refresh); {@code null} when none. */
+        @Nullable Credential adoptedSince(long generation);
+    }
+
     private final CredentialStore store;
     private final TokenEndpoint endpoint;
-    private final Lifetimes lifetimes;
-    private final Scheduler clock;
-    private final Supplier<ServiceState> current;
+    private final Held held;
     private final @Nullable Credential seed;
     private final ServiceLog log;
     /** The credential this service last wrote, so that the store reporting it back is not taken for someone else's. */
@@ -30,13 +36,10 @@ final class RefreshCycle {
     /**
      * @param seed the credential to renew while neither the store nor the service holds one (a refresh token given to the builder)
      */
-    RefreshCycle(CredentialStore store, TokenEndpoint endpoint, Lifetimes lifetimes, Scheduler clock,
-                 Supplier<ServiceState> current, @Nullable Credential seed, ServiceLog log) {
+    RefreshCycle(CredentialStore store, TokenEndpoint endpoint, Held held, @Nullable Credential seed, ServiceLog log) {
         this.store = store;
         this.endpoint = endpoint;
-        this.lifetimes = lifetimes;
-        this.clock = clock;
-        this.current = current;
+        this.held = held;
         this.seed = seed;
         this.log = log;
     }
@@ -51,8 +54,8 @@ final class RefreshCycle {
     Mono<Credential> run(long startGeneration) {
         return Mono.usingWhen(store.acquireRefreshLease(),
                 lease -> store.load()
-                        .flatMap(stored -> adoptable(stored) ? Mono.just(stored)
-                                : Mono.justOrEmpty(adoptedSince(startGeneration)).switchIfEmpty(Mono.defer(() -> fetchAndSave(stored))))
+                        .flatMap(stored -> held.adoptable(stored) ? Mono.just(stored)
+                                : Mono.justOrEmpty(held.adoptedSince(startGeneration)).switchIfEmpty(Mono.defer(() -> fetchAndSave(stored))))
                         .switchIfEmpty(Mono.defer(() -> fetchAndSave(heldOrSeed()))),
                 CredentialStore.RefreshLease::release,
                 (lease, error) -> lease.release(),
@@ -62,17 +65,6 @@ final class RefreshCycle {
     /** Whether {@code credential} is the one this service saved last (its own write, reported back). */
     boolean savedByThisService(Credential credential) {
         return credential.sameTokens(lastSaved);
-    }
-
-    /** A credential in the store worth adopting instead of a request. */
-    boolean adoptable(Credential stored) {
-        return current.get().adoptable(stored, lifetimes, now());
-    }
-
-    /** The credential adopted since the job started, still served: the job's work is done, a request would waste a rotation. */
-    private @Nullable Credential adoptedSince(long startGeneration) {
-        ServiceState s = current.get();
-        return s.adoptedSince(startGeneration, now().toEpochMilli()) ? s.credential() : null;
     }
 
     private Mono<Credential> fetchAndSave(@Nullable Credential base) {
@@ -88,7 +80,7 @@ final class RefreshCycle {
     private Mono<Credential> reloadAfterInvalidGrant(@Nullable Credential sent, Throwable invalidGrant) {
         return store.load()
                 .filter(stored -> !stored.sameTokens(sent))
-                .flatMap(stored -> adoptable(stored) ? Mono.just(stored) : endpoint.fetch(stored))
+                .flatMap(stored -> held.adoptable(stored) ? Mono.just(stored) : endpoint.fetch(stored))
                 .switchIfEmpty(Mono.error(invalidGrant));
     }
 
@@ -122,11 +114,7 @@ final class RefreshCycle {
     }
 
     private @Nullable Credential heldOrSeed() {
-        Credential held = current.get().credential();
-        return held != null ? held : seed;
-    }
-
-    private Instant now() {
-        return Instant.ofEpochMilli(clock.now(TimeUnit.MILLISECONDS));
+        Credential current = held.credential();
+        return current != null ? current : seed;
     }
 }

@@ -37,12 +37,15 @@ final class RefreshJob {
                    Supplier<? extends Throwable> whenStopped, Scheduler clock) {
     }
 
+    /** {@link #firstFailureAt()} of a job that has not failed. */
+    static final long NO_FAILURE = -1;
+
     private final long startGeneration;
     private final int earlierFailures;
     private final Mono<AccessToken> shared;
     // Written by the job's own sequential chain only.
     private volatile int failedAttempts;
-    private volatile long firstFailureAt = ServiceState.NO_STREAK;
+    private volatile long firstFailureAt = NO_FAILURE;
 
     /**
      * @param shortRetry whether the short retry applies (the job starts a streak); else one attempt
@@ -54,7 +57,7 @@ final class RefreshJob {
         this.earlierFailures = earlierFailures;
         Mono<Credential> attempt = Mono.defer(() -> context.cycle().run(startGeneration))
                 .doOnError(e -> {
-                    if (firstFailureAt == ServiceState.NO_STREAK) {
+                    if (firstFailureAt == NO_FAILURE) {
                         firstFailureAt = context.clock().now(TimeUnit.MILLISECONDS);
                     }
                     failedAttempts++;
@@ -125,7 +128,7 @@ final class RefreshJob {
         return earlierFailures + failedAttempts;
     }
 
-    /** Epoch ms of this job's first failed attempt, or {@link ServiceState#NO_STREAK}. */
+    /** Epoch ms of this job's first failed attempt, or {@link #NO_FAILURE}. */
     long firstFailureAt() {
         return firstFailureAt;
     }

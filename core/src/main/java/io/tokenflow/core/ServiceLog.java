@@ -13,7 +13,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ServiceLog {
 
-    private static final Logger log = LoggerFactory.getLogger(TokenService.class);
+    /** The logger's name: the public type operators know, though the lines come from the engine's rooms. */
+    static final String LOGGER = "io.tokenflow.core.TokenService";
+
+    private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
     private final String name;
     private final String clientId;

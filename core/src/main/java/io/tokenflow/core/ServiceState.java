@@ -5,6 +5,7 @@ import io.tokenflow.core.store.Credential;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -33,8 +34,9 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
     /** {@link #streakStart()} outside a failure streak. */
     static final long NO_STREAK = -1;
 
-    /** Before the first token: no credential, no job, no streak. */
-    static ServiceState starting(WorkloadState starting) {
+    /** Before the first token: {@code STARTING}, no credential, no job, no streak. */
+    static ServiceState starting(Instant now) {
+        WorkloadState starting = new WorkloadState(Status.STARTING, now, Optional.empty(), Optional.empty(), Optional.empty(), 0);
         return new ServiceState(starting, null, null, NO_TOKEN, 0, null, false, NO_STREAK, null);
     }
 
@@ -109,33 +111,51 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
     }
 
     /**
-     * A new token is held and served: the next generation, the streak and the rejection are over.
+     * A new token is held and served, {@code RUNNING} (since when it was, if it was): the next
+     * generation; the streak and the rejection are over.
      *
+     * @param plan the token's plan, for its expiry and {@code validUntil}
      * @param stillRunning the job that stays in flight ({@code null} when the adopting job was it)
      */
-    ServiceState adopted(WorkloadState running, Credential credential, AccessToken token, long validUntil,
+    ServiceState adopted(Credential credential, AccessToken token, Lifetimes.Plan plan, Instant now,
                          @Nullable RefreshJob stillRunning) {
-        return new ServiceState(running, credential, Mono.just(token), validUntil, generation + 1, stillRunning, false,
+        WorkloadState running = new WorkloadState(Status.RUNNING, status() == Status.RUNNING ? state.since() : now,
+                token.expiresAt().or(() -> Optional.ofNullable(plan.expiresAt())), Optional.empty(), Optional.empty(), 0);
+        return new ServiceState(running, credential, Mono.just(token), plan.validUntil(), generation + 1, stillRunning, false,
                 NO_STREAK, null);
     }
 
     /**
-     * A job failed: no job runs now; the streak goes on from {@code streakStart}.
+     * A job failed with {@code error} and the service moves as {@code next} says: no job runs now,
+     * the held token is still served only when {@code DEGRADED}, and the streak goes on from
+     * {@code streakStart}.
      *
-     * @param keepToken whether the held token is still served ({@code DEGRADED})
+     * @param failures failed attempts of the streak, this one included
      */
-    ServiceState failed(WorkloadState next, boolean keepToken, long streakStart, TokenEndpointException error) {
-        return new ServiceState(next, credential, keepToken ? hot : null, keepToken ? validUntil : NO_TOKEN, generation,
+    ServiceState failed(Transitions.Next next, TokenEndpointException error, int failures, long streakStart, Instant now) {
+        Status to = next.to();
+        boolean keepToken = to == Status.DEGRADED;
+        WorkloadState moved = new WorkloadState(to, status() == to ? state.since() : now,
+                keepToken ? state.tokenExpiresAt() : Optional.empty(), Optional.of(error.failure()),
+                next.hasAttempt() ? Optional.of(Instant.ofEpochMilli(next.attemptAt())) : Optional.empty(), failures);
+        return new ServiceState(moved, credential, keepToken ? hot : null, keepToken ? validUntil : NO_TOKEN, generation,
                 null, rejected, streakStart, error);
     }
 
-    /** The held token expired while refreshing fails: nothing is served, the job in flight goes on. */
-    ServiceState expired(WorkloadState authRetrying, long streakStart) {
+    /**
+     * The held token expired while refreshing fails: {@code AUTH_RETRYING}, nothing is served, the
+     * job in flight goes on.
+     */
+    ServiceState expired(Instant now, int failures, long streakStart) {
+        WorkloadState authRetrying = new WorkloadState(Status.AUTH_RETRYING, now, Optional.empty(), state.lastFailure(),
+                state.nextAttemptAt(), failures);
         return new ServiceState(authRetrying, credential, null, NO_TOKEN, generation, job, rejected, streakStart, lastError);
     }
 
-    /** Disposed: nothing is served and no job runs. */
-    ServiceState stopped(WorkloadState stopped) {
+    /** Disposed, {@code STOPPED}: nothing is served and no job runs; the last failure stays readable. */
+    ServiceState stopped(Instant now) {
+        WorkloadState stopped = new WorkloadState(Status.STOPPED, now, Optional.empty(), state.lastFailure(), Optional.empty(),
+                state.consecutiveFailures());
         return new ServiceState(stopped, credential, null, NO_TOKEN, generation, null, rejected, streakStart, lastError);
     }
 }
