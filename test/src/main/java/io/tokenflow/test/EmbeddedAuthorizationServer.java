@@ -1,21 +1,21 @@
 package io.tokenflow.test;
 
 import java.net.URI;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Objects;
+import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
 
 /**
- * An OAuth 2.0 authorization server's token endpoint, embedded in the JVM for demos and tests:
- * a Reactor Netty {@link HttpServer} bound to {@code 127.0.0.1} that serves
- * {@code POST /oauth2/token}.
+ * An OAuth 2.0 authorization server embedded in the JVM for tests and demos: a Reactor Netty
+ * {@link HttpServer} on {@code 127.0.0.1} with a token endpoint and discovery metadata, whose
+ * faults a test scripts and whose refresh token families it watches.
  *
  * <pre>{@code
  * try (EmbeddedAuthorizationServer server = EmbeddedAuthorizationServer.builder()
@@ -27,46 +27,31 @@ import reactor.netty.http.server.HttpServer;
  * }
  * }</pre>
  *
- * <h2>Token endpoint</h2>
+ * <p>The token endpoint ({@code POST <issuer path>/oauth2/token}) takes form-encoded
+ * {@code client_credentials} and {@code refresh_token} grants (RFC 6749 §4.4, §6) from confidential
+ * clients ({@code client_secret_basic} or {@code client_secret_post}) and public ones (only
+ * {@code client_id}), and answers as RFC 6749 §5 says: opaque tokens of 32 random bytes
+ * (URL-safe Base64), {@code Cache-Control: no-store}, {@code invalid_client} (401, Basic challenge),
+ * {@code invalid_request}, {@code unsupported_grant_type}, {@code unauthorized_client},
+ * {@code invalid_grant}. Any requested scope is granted and echoed; a refresh without scope keeps
+ * the previous one. With rotation (the default) every refresh returns a new refresh token and uses
+ * up the presented one; presenting a used one again is taken as theft (RFC 9700 §4.14.2): 400
+ * {@code invalid_grant}, and its whole family (every refresh token descending from the same original
+ * grant, and every access token issued with them) is revoked. Other paths answer 404, other methods
+ * 405. Discovery metadata: see {@link Discovery}.
  *
- * <ul>
- *   <li>Requests are {@code application/x-www-form-urlencoded} (RFC 6749 §4.4, §6). Grants:
- *       {@code client_credentials} and {@code refresh_token}.
- *   <li>Client authentication: {@code client_secret_basic} (HTTP Basic over the
- *       form-urlencoded id and secret, RFC 6749 §2.3.1) or {@code client_secret_post}
- *       ({@code client_id} and {@code client_secret} in the body). A wrong, unknown or missing
- *       client gets 401 {@code {"error":"invalid_client"}} with
- *       {@code WWW-Authenticate: Basic realm="oauth2"}.
- *   <li>400 {@code {"error":"invalid_request"}} for a body that is not a form, a repeated
- *       parameter, a missing {@code grant_type} or {@code refresh_token}, or both
- *       authentication methods at once; 400 {@code unsupported_grant_type} for another grant.
- *   <li>Success: 200 {@code application/json}, {@code Cache-Control: no-store}, with
- *       {@code access_token} (32 random bytes, URL-safe Base64 without padding),
- *       {@code token_type} {@code Bearer}, {@code expires_in} (the {@linkplain
- *       Builder#tokenLifetime token lifetime} in seconds), {@code scope} (only if the request
- *       had one: any requested scope is granted; a refresh without scope keeps the previous
- *       one) and, for the refresh grant with rotation on, a new {@code refresh_token}. The
- *       client credentials grant issues no refresh token; with rotation off the refresh grant
- *       issues none either (the client keeps using the one it has).
- *   <li>Refresh token rotation (on by default): a redeemed refresh token is used up. Presenting
- *       it again is taken as theft (OAuth 2.1, RFC 6819 §5.2.2.3): 400 {@code invalid_grant},
- *       and its whole family (every refresh token descending from the same original grant and
- *       every access token issued with them) is revoked. An unknown, revoked or other client's
- *       refresh token also gets {@code invalid_grant}.
- *   <li>Other paths answer 404; other methods on the token path answer 405.
- * </ul>
+ * <p>A token request is answered, in this order: held first if a {@linkplain #holdNextRequest()
+ * hold} waits for it; then by the next {@linkplain #script scripted answer}, if any; else as the
+ * current {@link Fault} says (normally by the grant logic).
  *
  * <p>Thread safety: every method is safe to call from any thread while requests are served.
- * {@link Builder#start()} and {@link #close()} block and must be called from a thread that may
- * block (a {@code main} or test thread), never from an event loop or another non-blocking
- * thread; every other method is non-blocking.
- *
- * <p>No token or secret value is ever logged.
+ * {@link AuthorizationServerBuilder#start()}, {@link #close()} and {@link RequestHold#awaitHeld} block and must be
+ * called from a thread that may block (a {@code main} or test thread), never from an event loop;
+ * every other method is non-blocking. No token or secret value is ever logged.
  */
 public final class EmbeddedAuthorizationServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedAuthorizationServer.class);
-    private static final Duration BIND_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
     /** How the token endpoint answers; switched at runtime with {@link #fault(Fault)}. */
@@ -81,7 +66,7 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
          */
         WAF_FORBIDDEN,
         /**
-         * The {@link #HEALTHY} answer, sent after {@linkplain Builder#slowDelay the slow delay}
+         * The {@link #HEALTHY} answer, sent after {@linkplain AuthorizationServerBuilder#slowDelay the slow delay}
          * (default 5 s). The delay is a timer, not a sleeping thread: any number of requests can be
          * pending at once.
          */
@@ -90,35 +75,65 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
         INVALID_GRANT
     }
 
+    /**
+     * How discovery metadata is served; switched at runtime with {@link #discovery(Discovery)}.
+     * Both documents are {@code application/json} with {@code issuer}, {@code token_endpoint},
+     * {@code token_endpoint_auth_methods_supported} ({@code client_secret_basic},
+     * {@code client_secret_post}, and {@code none} if there are public clients) and
+     * {@code grant_types_supported} ({@code client_credentials}, {@code refresh_token}).
+     */
+    public enum Discovery {
+        /**
+         * Both documents: RFC 8414 at {@code /.well-known/oauth-authorization-server<issuer path>},
+         * OpenID Connect at {@code <issuer path>/.well-known/openid-configuration}.
+         */
+        SERVED,
+        /**
+         * Both documents, naming {@link #issuer()} + {@code "/mix-up"} as their {@code issuer}: a
+         * client must refuse them (RFC 8414 §3.3, mix-up protection), even one that only compares
+         * prefixes.
+         */
+        WRONG_ISSUER,
+        /** 404 on the RFC 8414 path, the OpenID Connect document as served: a client must fall back. */
+        RFC_8414_NOT_FOUND,
+        /** 405 on the RFC 8414 path (as some servers answer), the OpenID Connect document as served. */
+        RFC_8414_METHOD_NOT_ALLOWED,
+        /** 404 on both paths. */
+        OFF
+    }
+
     private final DisposableServer server;
     private final OpenConnections connections;
-    private final URI tokenEndpoint;
-    private final TokenRoute endpoint;
-    private final TokenIssuer issuer;
+    private final URI issuer;
+    private final TokenRoute tokens;
+    private final MetadataRoute metadata;
+    private final TokenIssuer grants;
     private final TokenRegistry registry;
 
-    private EmbeddedAuthorizationServer(
-            DisposableServer server,
-            OpenConnections connections,
-            TokenRoute endpoint,
-            TokenIssuer issuer,
-            TokenRegistry registry) {
+    EmbeddedAuthorizationServer(DisposableServer server, OpenConnections connections, String issuerPath,
+            TokenRoute tokens, MetadataRoute metadata, TokenIssuer grants, TokenRegistry registry) {
         this.server = server;
         this.connections = connections;
-        this.tokenEndpoint = URI.create("http://127.0.0.1:" + server.port() + TokenRoute.PATH);
-        this.endpoint = endpoint;
-        this.issuer = issuer;
+        this.issuer = Loopback.url(server.port(), issuerPath);
+        this.tokens = tokens;
+        this.metadata = metadata;
+        this.grants = grants;
         this.registry = registry;
     }
 
-    /** A builder with the defaults: ephemeral port, no clients, 1 h tokens, rotation on. */
-    public static Builder builder() {
-        return new Builder();
+    /** A builder with the defaults: ephemeral port, no clients, no issuer path, 1 h tokens, rotation on. */
+    public static AuthorizationServerBuilder builder() {
+        return new AuthorizationServerBuilder();
     }
 
-    /** The token endpoint: {@code http://127.0.0.1:<port>/oauth2/token}. */
+    /** The token endpoint: {@code http://127.0.0.1:<port><issuer path>/oauth2/token}. */
     public URI tokenEndpoint() {
-        return tokenEndpoint;
+        return URI.create(issuer + TokenRoute.PATH);
+    }
+
+    /** The issuer: {@code http://127.0.0.1:<port><issuer path>}, without a trailing slash. */
+    public URI issuer() {
+        return issuer;
     }
 
     /** The bound port (the ephemeral port chosen by the OS if the builder was given 0). */
@@ -131,34 +146,126 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
      * a request already received keeps the fault it arrived under.
      */
     public void fault(Fault fault) {
-        endpoint.fault(Objects.requireNonNull(fault, "fault"));
+        tokens.fault(Objects.requireNonNull(fault, "fault"));
         log.debug("Embedded authorization server on port {} now answers {}", port(), fault);
     }
 
     /** The current fault; {@link Fault#HEALTHY} unless {@link #fault(Fault)} changed it. */
     public Fault fault() {
-        return endpoint.fault();
+        return tokens.fault();
+    }
+
+    /** Switches how discovery metadata is served, from the next metadata request on. */
+    public void discovery(Discovery discovery) {
+        metadata.discovery(Objects.requireNonNull(discovery, "discovery"));
+    }
+
+    /** The current discovery mode; {@link Discovery#SERVED} unless {@link #discovery(Discovery)} changed it. */
+    public Discovery discovery() {
+        return metadata.discovery();
+    }
+
+    /**
+     * Appends one-shot answers for the next token requests: each request that arrives takes the
+     * next one, in order, whatever it holds; once they are used up the server answers normally
+     * again (as its {@link #fault()} says).
+     */
+    public void script(ScriptedAnswer... answers) {
+        List<ScriptedAnswer> script = List.of(answers);
+        tokens.script(script);
+        log.debug("Embedded authorization server on port {} scripted {}", port(), script);
+    }
+
+    /** The number of scripted answers not used yet. */
+    public int scriptedAnswersLeft() {
+        return tokens.scripted();
+    }
+
+    /** Holds the next token request, of any grant, before anything is done with it. */
+    public RequestHold holdNextRequest() {
+        return tokens.holdNextRequest();
+    }
+
+    /**
+     * Holds the next {@code refresh_token} grant request before it is processed: nothing rotates
+     * until {@link RequestHold#release()}; if its connection closes meanwhile it is dropped unprocessed.
+     */
+    public RequestHold holdBeforeRotate() {
+        return tokens.holdBeforeRotate();
+    }
+
+    /**
+     * Lets the next {@code refresh_token} grant request be processed (the refresh token rotates),
+     * then holds its answer until {@link RequestHold#release()}; if its connection closes meanwhile,
+     * the answer is lost: the server has rotated, the client never learns the new refresh token.
+     */
+    public RequestHold holdAfterRotate() {
+        return tokens.holdAfterRotate();
     }
 
     /**
      * The number of {@code POST} requests to the token endpoint since start or the last
-     * {@link #resetCounters()}, whatever their outcome (faults and errors included). A request is
-     * counted when it arrives, so it is counted before its client sees the answer.
+     * {@link #resetCounters()}, whatever their outcome (faults, scripts and errors included). A
+     * request is counted when it arrives, so it is counted before its client sees the answer.
      */
     public int tokenRequests() {
-        return endpoint.tokenRequests();
+        return tokens.tokenRequests();
     }
 
-    /** Sets {@link #tokenRequests()} back to zero. Issued tokens are not affected. */
+    /** The number of {@code GET} requests for discovery metadata, whatever the answer. */
+    public int metadataRequests() {
+        return metadata.requests();
+    }
+
+    /**
+     * The number of refresh grants that issued a new refresh token (grace-period reuses included).
+     * Counted when the grant logic decides, before the answer is written.
+     */
+    public int rotations() {
+        return registry.rotations();
+    }
+
+    /**
+     * The number of used refresh tokens presented again within the {@linkplain
+     * AuthorizationServerBuilder#reuseGracePeriod grace period}, and so answered like a rotation.
+     */
+    public int graceReuses() {
+        return registry.graceReuses();
+    }
+
+    /** The number of used refresh tokens presented again that revoked their family. */
+    public int reuseDetections() {
+        return registry.reuseDetections();
+    }
+
+    /**
+     * The number of refresh grants the grant logic answered {@code invalid_grant}: unknown, revoked,
+     * another client's or reused refresh tokens. Not counted: {@link Fault#INVALID_GRANT} and scripted answers.
+     */
+    public int invalidGrants() {
+        return registry.invalidGrants();
+    }
+
+    /**
+     * Every refresh token presented to the grant logic, in the order it took them up. Not in it: requests
+     * answered by a fault or a script, or refused before the grant (bad client, malformed request).
+     */
+    public List<String> presentedRefreshTokens() {
+        return registry.presented();
+    }
+
+    /** Sets every counter back to zero and empties {@link #presentedRefreshTokens()}. Tokens are not affected. */
     public void resetCounters() {
-        endpoint.resetCounters();
+        tokens.resetCounters();
+        metadata.resetCounters();
+        registry.resetCounters();
     }
 
     /**
      * Token introspection for a protected resource in a test or demo.
      *
      * @return true if {@code accessToken} was minted by this server, has not expired by the
-     *     server's {@linkplain Builder#clock clock} (it expires at issue time plus
+     *     server's {@linkplain AuthorizationServerBuilder#clock clock} (it expires at issue time plus
      *     {@code expires_in}), and has not been revoked (by {@link #revokeAll()} or by refresh
      *     token reuse in its family); false for any other string
      */
@@ -167,18 +274,27 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
     }
 
     /**
-     * Mints a refresh token out of band, as if {@code clientId} had obtained it earlier (e.g. to
-     * seed a demo's credential file). It starts a new family, carries no scope, and never expires
-     * on its own.
+     * Starts a refresh token family out of band, as if {@code clientId} had been granted it earlier
+     * (e.g. to seed a credential file). Its first refresh token carries no scope and never expires
+     * on its own; the returned family tells a test which refresh token is current as it rotates.
+     *
+     * @throws IllegalArgumentException if {@code clientId} is not a registered client
+     */
+    public RefreshTokenFamily startFamily(String clientId) {
+        Objects.requireNonNull(clientId, "clientId");
+        if (!grants.isClient(clientId)) {
+            throw new IllegalArgumentException("Unknown client: " + clientId);
+        }
+        return new RefreshTokenFamily(registry, registry.newFamily(clientId));
+    }
+
+    /**
+     * {@link #startFamily(String)}, when only its first refresh token is needed.
      *
      * @throws IllegalArgumentException if {@code clientId} is not a registered client
      */
     public String issueRefreshToken(String clientId) {
-        Objects.requireNonNull(clientId, "clientId");
-        if (!issuer.isClient(clientId)) {
-            throw new IllegalArgumentException("Unknown client: " + clientId);
-        }
-        return registry.newRefreshTokenFamily(clientId);
+        return startFamily(clientId).currentRefreshToken();
     }
 
     /**
@@ -192,9 +308,9 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
 
     /**
      * Stops accepting connections and closes the open ones, dropping answers still under way (a
-     * {@link Fault#SLOW} answer never comes; its client sees the connection close). Blocks until the
-     * port is released, at most 10 s. Idempotent. Call it from a thread that may block, never from
-     * an event loop. Tokens stay as they are.
+     * {@link Fault#SLOW} answer never comes, a held request is aborted; their clients see the
+     * connection close). Blocks until the port is released, at most 10 s. Idempotent. Call it from
+     * a thread that may block, never from an event loop. Tokens stay as they are.
      */
     @Override
     public void close() {
@@ -207,140 +323,18 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "EmbeddedAuthorizationServer[" + tokenEndpoint + ", fault=" + fault() + "]";
+        return "EmbeddedAuthorizationServer[" + issuer + ", fault=" + fault() + ", discovery=" + discovery() + "]";
     }
 
-    /**
-     * Configures and starts an {@link EmbeddedAuthorizationServer}. Not thread-safe; each
-     * {@link #start()} starts an independent server with the configuration at that moment.
-     */
-    public static final class Builder {
-
-        private int port;
-        private final Map<String, String> clients = new LinkedHashMap<>();
-        private Duration tokenLifetime = Duration.ofHours(1);
-        private boolean rotateRefreshTokens = true;
-        private Duration slowDelay = Duration.ofSeconds(5);
-        private Clock clock = Clock.systemUTC();
-
-        private Builder() {}
-
-        /**
-         * The TCP port on {@code 127.0.0.1}; 0 (the default) lets the OS choose a free one, read it
-         * with {@link EmbeddedAuthorizationServer#port()}.
-         *
-         * @throws IllegalArgumentException if not in 0..65535
-         */
-        public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new IllegalArgumentException("port must be in 0..65535: " + port);
-            }
-            this.port = port;
-            return this;
+    static Publisher<Void> route(TokenRoute tokens, MetadataRoute metadata, HttpServerRequest request,
+            HttpServerResponse response) {
+        String path = request.fullPath();
+        if (path.equals(tokens.path())) {
+            return tokens.apply(request, response);
         }
-
-        /**
-         * Registers a confidential client. Call once per client; each may authenticate with
-         * {@code client_secret_basic} or {@code client_secret_post}. Without any client every
-         * request is {@code invalid_client}.
-         *
-         * @throws IllegalArgumentException if either is empty or the id is already registered
-         */
-        public Builder client(String clientId, String clientSecret) {
-            Objects.requireNonNull(clientId, "clientId");
-            Objects.requireNonNull(clientSecret, "clientSecret");
-            if (clientId.isEmpty() || clientSecret.isEmpty()) {
-                throw new IllegalArgumentException("client id and secret must not be empty");
-            }
-            if (clients.putIfAbsent(clientId, clientSecret) != null) {
-                throw new IllegalArgumentException("client already registered: " + clientId);
-            }
-            return this;
+        if (metadata.serves(path)) {
+            return metadata.apply(request, response);
         }
-
-        /**
-         * The lifetime of minted access tokens, sent as {@code expires_in} (resolution: seconds;
-         * a fraction of a second is dropped). Default 1 h.
-         *
-         * @throws IllegalArgumentException if shorter than one second
-         */
-        public Builder tokenLifetime(Duration tokenLifetime) {
-            Objects.requireNonNull(tokenLifetime, "tokenLifetime");
-            if (tokenLifetime.toSeconds() < 1) {
-                throw new IllegalArgumentException("tokenLifetime must be at least 1 s: " + tokenLifetime);
-            }
-            this.tokenLifetime = tokenLifetime;
-            return this;
-        }
-
-        /**
-         * Whether the refresh grant rotates refresh tokens (default true): each redemption issues a
-         * new refresh token and uses up the presented one; reusing a used one revokes its family.
-         * When false, a refresh token stays valid and the refresh grant returns no new one.
-         */
-        public Builder rotateRefreshTokens(boolean rotateRefreshTokens) {
-            this.rotateRefreshTokens = rotateRefreshTokens;
-            return this;
-        }
-
-        /**
-         * How long {@link Fault#SLOW} holds each answer (default 5 s). Waited for with a Reactor
-         * timer ({@code Mono.delay} on {@code Schedulers.parallel()}), never by blocking a thread.
-         *
-         * @throws IllegalArgumentException if negative
-         */
-        public Builder slowDelay(Duration slowDelay) {
-            Objects.requireNonNull(slowDelay, "slowDelay");
-            if (slowDelay.isNegative()) {
-                throw new IllegalArgumentException("slowDelay must not be negative: " + slowDelay);
-            }
-            this.slowDelay = slowDelay;
-            return this;
-        }
-
-        /**
-         * The clock that stamps issue times and decides expiry in
-         * {@link EmbeddedAuthorizationServer#isActive(String)} (default {@link Clock#systemUTC()}).
-         * Read on every issue and check, so a test's mutable clock moves tokens to expiry.
-         */
-        public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /**
-         * Binds {@code 127.0.0.1} and starts serving. <b>Blocks</b> until the port is bound (at most
-         * 10 s): call it from a {@code main} or test thread, never from an event loop.
-         *
-         * <p>Tokens come from a {@code DRBG} {@link SecureRandom} (NIST SP 800-90A) created and
-         * seeded here, on the calling thread. Seeding may read the OS entropy source (a blocking
-         * file read); after it the generator is pure computation with no further I/O, so tokens are
-         * minted on the event loop without blocking it (a default {@code NativePRNG} would read
-         * {@code /dev/urandom} on the event loop).
-         *
-         * @throws IllegalStateException if the port cannot be bound
-         */
-        public EmbeddedAuthorizationServer start() {
-            TokenRegistry registry = new TokenRegistry(
-                    TokenRegistry.seededRandom(), clock, tokenLifetime, rotateRefreshTokens);
-            TokenIssuer issuer = new TokenIssuer(clients, registry);
-            TokenRoute endpoint = new TokenRoute(issuer, slowDelay);
-            OpenConnections connections = new OpenConnections();
-            DisposableServer server;
-            try {
-                server = HttpServer.create()
-                        .host("127.0.0.1")
-                        .port(port)
-                        .doOnConnection(connections)
-                        .handle(endpoint)
-                        .bindNow(BIND_TIMEOUT);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("Cannot bind 127.0.0.1:" + port, e);
-            }
-            EmbeddedAuthorizationServer started =
-                    new EmbeddedAuthorizationServer(server, connections, endpoint, issuer, registry);
-            log.info("Embedded authorization server listening on {}", started.tokenEndpoint());
-            return started;
-        }
+        return Answer.notFound().writeTo(response);
     }
 }

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,19 +24,44 @@ final class TokenIssuer {
     private static final String FORM_TYPE = "application/x-www-form-urlencoded";
     private static final String BASIC = "Basic ";
 
-    /** Client id to its secret as UTF-8 bytes. */
-    private final Map<String, byte[]> clients;
+    /** Confidential client id to its secret as UTF-8 bytes. */
+    private final Map<String, byte[]> secrets;
+    private final Set<String> publicClients;
+    private final Set<String> refreshGrantRefused;
+    private final boolean refreshTokensForClientCredentials;
     private final TokenRegistry registry;
 
-    TokenIssuer(Map<String, String> clients, TokenRegistry registry) {
-        Map<String, byte[]> secrets = new HashMap<>();
-        clients.forEach((id, secret) -> secrets.put(id, secret.getBytes(UTF_8)));
-        this.clients = Map.copyOf(secrets);
+    /**
+     * @param clients confidential client ids and their secrets
+     * @param publicClients ids of clients without a secret (RFC 6749 §2.1), disjoint from {@code clients}
+     * @param refreshGrantRefused clients whose refresh_token grant is answered {@code unauthorized_client}
+     */
+    TokenIssuer(Map<String, String> clients, Set<String> publicClients, Set<String> refreshGrantRefused,
+            boolean refreshTokensForClientCredentials, TokenRegistry registry) {
+        Map<String, byte[]> bytes = new HashMap<>();
+        clients.forEach((id, secret) -> bytes.put(id, secret.getBytes(UTF_8)));
+        this.secrets = Map.copyOf(bytes);
+        this.publicClients = Set.copyOf(publicClients);
+        this.refreshGrantRefused = Set.copyOf(refreshGrantRefused);
+        this.refreshTokensForClientCredentials = refreshTokensForClientCredentials;
         this.registry = registry;
     }
 
     boolean isClient(String clientId) {
-        return clients.containsKey(clientId);
+        return secrets.containsKey(clientId) || publicClients.contains(clientId);
+    }
+
+    boolean hasPublicClients() {
+        return !publicClients.isEmpty();
+    }
+
+    /** True if the request is a well-formed form whose {@code grant_type} is {@code refresh_token}. */
+    static boolean isRefreshGrant(@Nullable String contentType, String body) {
+        if (contentType == null || !FORM_TYPE.equals(mediaType(contentType))) {
+            return false;
+        }
+        Map<String, String> form = parseForm(body);
+        return form != null && "refresh_token".equals(form.get("grant_type"));
     }
 
     /**
@@ -68,13 +94,24 @@ final class TokenIssuer {
             return Answer.oauthError("invalid_request");
         }
         return switch (grantType) {
-            case "client_credentials" -> success(registry.clientCredentials(clientId, form.get("scope")));
+            case "client_credentials" -> clientCredentialsGrant(clientId, form);
             case "refresh_token" -> refreshTokenGrant(clientId, form);
             default -> Answer.oauthError("unsupported_grant_type");
         };
     }
 
+    private Answer clientCredentialsGrant(String clientId, Map<String, String> form) {
+        if (publicClients.contains(clientId)) {
+            // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+            return Answer.oauthError("unauthorized_client");
+        }
+        return success(registry.clientCredentials(clientId, form.get("scope"), refreshTokensForClientCredentials));
+    }
+
     private Answer refreshTokenGrant(String clientId, Map<String, String> form) {
+        if (refreshGrantRefused.contains(clientId)) {
+            return Answer.oauthError("unauthorized_client");
+        }
         String refreshToken = form.get("refresh_token");
         if (refreshToken == null) {
             return Answer.oauthError("invalid_request");
@@ -111,12 +148,18 @@ final class TokenIssuer {
         return authenticate(idAndSecret[0], idAndSecret[1]);
     }
 
-    /** @return {@code id} if it names a registered client with this {@code secret}, else null */
+    /**
+     * @return {@code id} if it names a confidential client with this {@code secret}, or a public
+     *     client and {@code secret} is null; else null
+     */
     private @Nullable String authenticate(@Nullable String id, @Nullable String secret) {
-        if (id == null || secret == null) {
+        if (id == null) {
             return null;
         }
-        byte[] expected = clients.get(id);
+        if (secret == null) {
+            return publicClients.contains(id) ? id : null;
+        }
+        byte[] expected = secrets.get(id);
         // Constant-time comparison, so the demo does not teach a timing leak.
         if (expected == null || !MessageDigest.isEqual(expected, secret.getBytes(UTF_8))) {
             return null;

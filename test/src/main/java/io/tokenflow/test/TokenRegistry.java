@@ -6,9 +6,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -16,11 +19,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The tokens one server has minted: access tokens, refresh tokens and the families that tie a
- * chain of rotated refresh tokens (and the access tokens issued with them) together.
+ * chain of rotated refresh tokens (and the access tokens issued with them) together, with the
+ * counters tests read.
  *
- * <p>Thread-safe and lock-free: every method may be called from any thread, including an event
- * loop. Validity is decided when a token is used, never cached at issue, so a token minted
- * concurrently with {@link #revokeAll()} or with the revocation of its family is born invalid.
+ * <p>Thread-safe; every method may be called from any thread, including an event loop. A
+ * redemption under rotation takes its family's monitor for a few instructions (no I/O, no wait):
+ * the choice between rotating, a grace-period reuse and revoking the family is one decision.
+ * Validity is decided when a token is used, never cached at issue, so a token minted concurrently
+ * with {@link #revokeAll()} or with the revocation of its family is born invalid.
  */
 final class TokenRegistry {
 
@@ -32,21 +38,31 @@ final class TokenRegistry {
     private final Clock clock;
     private final long lifetimeSeconds;
     private final boolean rotateRefreshTokens;
+    private final Duration reuseGrace;
     private final ConcurrentMap<String, AccessGrant> accessTokens = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, RefreshGrant> refreshTokens = new ConcurrentHashMap<>();
     /** Incremented by {@link #revokeAll()}; a token is valid only in the epoch it was minted in. */
     private final AtomicLong epoch = new AtomicLong();
+    private final AtomicInteger rotations = new AtomicInteger();
+    private final AtomicInteger graceReuses = new AtomicInteger();
+    private final AtomicInteger reuseDetections = new AtomicInteger();
+    private final AtomicInteger invalidGrants = new AtomicInteger();
+    private final ConcurrentLinkedQueue<String> presented = new ConcurrentLinkedQueue<>();
 
     /**
      * @param random an already seeded generator whose {@code nextBytes} does no I/O (see
-     *     {@link EmbeddedAuthorizationServer.Builder#start()})
+     *     {@link #seededRandom()})
      * @param lifetime access-token lifetime, whole seconds, at least one
+     * @param reuseGrace how long the refresh token rotated last in a family may be presented
+     *     again without revoking it; zero for never
      */
-    TokenRegistry(SecureRandom random, Clock clock, Duration lifetime, boolean rotateRefreshTokens) {
+    TokenRegistry(SecureRandom random, Clock clock, Duration lifetime, boolean rotateRefreshTokens,
+            Duration reuseGrace) {
         this.random = random;
         this.clock = clock;
         this.lifetimeSeconds = lifetime.toSeconds();
         this.rotateRefreshTokens = rotateRefreshTokens;
+        this.reuseGrace = reuseGrace;
     }
 
     /**
@@ -70,37 +86,76 @@ final class TokenRegistry {
             @Nullable String scope,
             @Nullable String refreshToken) {}
 
-    /** Mints an access token for the client credentials grant; it belongs to no family. */
-    Issued clientCredentials(String clientId, @Nullable String scope) {
-        return new Issued(mintAccessToken(clientId, epoch.get(), null), lifetimeSeconds, scope, null);
+    /**
+     * Mints an access token for the client credentials grant.
+     *
+     * @param withRefreshToken also start a family and hand out its first refresh token; the
+     *     access token then belongs to that family
+     */
+    Issued clientCredentials(String clientId, @Nullable String scope, boolean withRefreshToken) {
+        if (!withRefreshToken) {
+            return new Issued(mintAccessToken(epoch.get(), null), lifetimeSeconds, scope, null);
+        }
+        Family family = new Family(clientId, epoch.get());
+        String refreshToken = mintRefreshToken(family, scope);
+        return new Issued(mintAccessToken(family.epoch, family), lifetimeSeconds, scope, refreshToken);
     }
 
-    /** Mints a refresh token that starts a new family, with no scope recorded. */
-    String newRefreshTokenFamily(String clientId) {
-        return mintRefreshToken(new Family(clientId, epoch.get()), null);
+    /** Starts a new family with one refresh token, no scope recorded. */
+    Family newFamily(String clientId) {
+        Family family = new Family(clientId, epoch.get());
+        mintRefreshToken(family, null);
+        return family;
     }
 
     /**
-     * Redeems a refresh token for {@code clientId}.
+     * Redeems a refresh token for {@code clientId}, and records it in {@link #presented()}.
      *
      * @param scope the requested scope, or null to keep the scope recorded with the refresh token
      * @return the new tokens, or null when the grant is invalid: unknown token, issued to another
      *     client, revoked (family or {@link #revokeAll()}), or already used under rotation, in
-     *     which case the whole family is revoked too
+     *     which case the whole family is revoked too, unless it is the token rotated last in its
+     *     family and the grace period since that rotation has not passed
      */
     @Nullable Issued redeem(String clientId, String refreshToken, @Nullable String scope) {
+        presented.add(refreshToken);
         RefreshGrant grant = refreshTokens.get(refreshToken);
         if (grant == null || !grant.family.clientId.equals(clientId) || !isLive(grant.family)) {
+            invalidGrants.incrementAndGet();
             return null;
         }
-        if (rotateRefreshTokens && !grant.used.compareAndSet(false, true)) {
-            grant.family.revoked = true;
-            log.warn("Refresh token reuse by client '{}': its token family is revoked", clientId);
-            return null;
+        if (!rotateRefreshTokens) {
+            return issue(grant, scope, false);
         }
+        Family family = grant.family;
+        synchronized (family) {
+            if (family.revoked) {
+                invalidGrants.incrementAndGet();
+                return null;
+            }
+            Instant now = clock.instant();
+            Instant usedAt = grant.usedAt;
+            if (usedAt == null) {
+                grant.usedAt = now;
+                family.rotatedLast = grant;
+            } else if (family.rotatedLast == grant && now.isBefore(usedAt.plus(reuseGrace))) {
+                graceReuses.incrementAndGet();
+            } else {
+                family.revoked = true;
+                reuseDetections.incrementAndGet();
+                invalidGrants.incrementAndGet();
+                log.warn("Refresh token reuse by client '{}': its token family is revoked", clientId);
+                return null;
+            }
+            rotations.incrementAndGet();
+            return issue(grant, scope, true);
+        }
+    }
+
+    private Issued issue(RefreshGrant grant, @Nullable String scope, boolean rotate) {
         String granted = scope != null ? scope : grant.scope;
-        String accessToken = mintAccessToken(clientId, grant.family.epoch, grant.family);
-        String next = rotateRefreshTokens ? mintRefreshToken(grant.family, granted) : null;
+        String accessToken = mintAccessToken(grant.family.epoch, grant.family);
+        String next = rotate ? mintRefreshToken(grant.family, granted) : null;
         return new Issued(accessToken, lifetimeSeconds, granted, next);
     }
 
@@ -113,6 +168,11 @@ final class TokenRegistry {
                 && clock.instant().isBefore(grant.expiresAt);
     }
 
+    /** True unless the family was revoked, by reuse detection or by {@link #revokeAll()}. */
+    boolean isLive(Family family) {
+        return !family.revoked && family.epoch == epoch.get();
+    }
+
     /** Invalidates every token minted so far and forgets them. */
     void revokeAll() {
         epoch.incrementAndGet();
@@ -120,20 +180,49 @@ final class TokenRegistry {
         refreshTokens.clear();
     }
 
-    private boolean isLive(Family family) {
-        return !family.revoked && family.epoch == epoch.get();
+    int rotations() {
+        return rotations.get();
     }
 
-    private String mintAccessToken(String clientId, long tokenEpoch, @Nullable Family family) {
+    int graceReuses() {
+        return graceReuses.get();
+    }
+
+    int reuseDetections() {
+        return reuseDetections.get();
+    }
+
+    int invalidGrants() {
+        return invalidGrants.get();
+    }
+
+    /** Every refresh token presented to {@link #redeem}, in the order the redemptions began. */
+    List<String> presented() {
+        return List.copyOf(presented);
+    }
+
+    void resetCounters() {
+        rotations.set(0);
+        graceReuses.set(0);
+        reuseDetections.set(0);
+        invalidGrants.set(0);
+        presented.clear();
+    }
+
+    private String mintAccessToken(long tokenEpoch, @Nullable Family family) {
         String token = newTokenValue();
         Instant expiresAt = clock.instant().plusSeconds(lifetimeSeconds);
         accessTokens.put(token, new AccessGrant(expiresAt, tokenEpoch, family));
+        if (family != null) {
+            family.accessTokens.add(token);
+        }
         return token;
     }
 
     private String mintRefreshToken(Family family, @Nullable String scope) {
         String token = newTokenValue();
         refreshTokens.put(token, new RefreshGrant(family, scope));
+        family.refreshTokens.add(token);
         return token;
     }
 
@@ -143,13 +232,22 @@ final class TokenRegistry {
         return TOKEN_ENCODER.encodeToString(bytes);
     }
 
-    /** A chain of refresh tokens descending from one original grant. */
-    private static final class Family {
+    /**
+     * A chain of refresh tokens descending from one original grant, with the access tokens issued
+     * with them. Fields other than the lists are written under the family's monitor.
+     */
+    static final class Family {
         final String clientId;
         final long epoch;
+        /** Every refresh token minted in the family, oldest first. */
+        final List<String> refreshTokens = new CopyOnWriteArrayList<>();
+        /** Every access token issued with the family's refresh tokens, oldest first. */
+        final List<String> accessTokens = new CopyOnWriteArrayList<>();
         volatile boolean revoked;
+        /** The refresh token redeemed last for the first time; a grace-period reuse applies to it only. */
+        @Nullable RefreshGrant rotatedLast;
 
-        Family(String clientId, long epoch) {
+        private Family(String clientId, long epoch) {
             this.clientId = clientId;
             this.epoch = epoch;
         }
@@ -160,7 +258,8 @@ final class TokenRegistry {
     private static final class RefreshGrant {
         final Family family;
         final @Nullable String scope;
-        final AtomicBoolean used = new AtomicBoolean();
+        /** When it was first redeemed under rotation; null while unused. Guarded by the family's monitor. */
+        @Nullable Instant usedAt;
 
         RefreshGrant(Family family, @Nullable String scope) {
             this.family = family;

@@ -25,7 +25,7 @@ class EmbeddedAuthorizationServerTest {
 
     private static final String CLIENT_CREDENTIALS = form("grant_type", "client_credentials");
 
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final TestScheduler time = TestScheduler.manualClock(Instant.parse("2026-01-01T00:00:00Z"));
     private EmbeddedAuthorizationServer server;
     private RawTokenClient client;
 
@@ -34,7 +34,7 @@ class EmbeddedAuthorizationServerTest {
         server = EmbeddedAuthorizationServer.builder()
                 .client("demo-client", "demo-secret")
                 .tokenLifetime(Duration.ofSeconds(20))
-                .clock(clock)
+                .clock(time.clock())
                 .start();
         client = new RawTokenClient(server.tokenEndpoint());
     }
@@ -68,10 +68,10 @@ class EmbeddedAuthorizationServerTest {
     void accessTokenIsActiveUntilTheServerClockReachesItsExpiry() {
         String accessToken = accessToken();
 
-        clock.advance(Duration.ofSeconds(19));
+        time.advanceClock(Duration.ofSeconds(19));
         assertThat(server.isActive(accessToken)).isTrue();
 
-        clock.advance(Duration.ofSeconds(1));
+        time.advanceClock(Duration.ofSeconds(1));
         assertThat(server.isActive(accessToken)).isFalse();
     }
 
@@ -202,7 +202,7 @@ class EmbeddedAuthorizationServerTest {
 
     @Test
     void builderRejectsInvalidSettings() {
-        EmbeddedAuthorizationServer.Builder builder =
+        AuthorizationServerBuilder builder =
                 EmbeddedAuthorizationServer.builder().client("a", "b");
 
         assertThatIllegalArgumentException().isThrownBy(() -> builder.port(-1));
