@@ -6,39 +6,23 @@ import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.test.Await;
 import java.time.Duration;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
-import reactor.core.publisher.Flux;
 
-/** Bounded waits for tests: every wait ends, with a message saying what did not happen. */
-final class Await {
+/** Bounded waits for a service's states: every wait ends, with a message saying what did not happen. */
+final class States {
 
-    static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TIMEOUT = Await.DEFAULT_TIMEOUT;
 
-    private Await() {
-    }
-
-    /** Polls {@code condition} every 5 ms on a timer (no sleeping thread) until it holds or {@link #TIMEOUT} passes. */
-    static void until(String what, BooleanSupplier condition) {
-        if (condition.getAsBoolean()) {
-            return;
-        }
-        try {
-            Flux.interval(Duration.ofMillis(5))
-                    .filter(tick -> condition.getAsBoolean())
-                    .next()
-                    .block(TIMEOUT);
-        } catch (IllegalStateException timeout) {
-            fail("timed out after " + TIMEOUT + " waiting for: " + what);
-        }
+    private States() {
     }
 
     /**
      * Waits for the service to publish {@code status} (states() replays the latest, so it cannot be
      * missed), then for the transition to be complete: see {@link #transitionDone}.
      */
-    static WorkloadState status(TokenService service, Status status) {
+    static WorkloadState await(TokenService service, Status status) {
         try {
             WorkloadState state = service.states().filter(s -> s.status() == status).next().block(TIMEOUT);
             if (state != null) {
