@@ -80,7 +80,10 @@ public final class LogCapture implements AutoCloseable {
     public List<String> messages(Level level) {
         ch.qos.logback.classic.Level wanted = ch.qos.logback.classic.Level.toLevel(level.name());
         synchronized (events) {
-            return events.stream().filter(e -> e.getLevel().equals(wanted)).map(ILoggingEvent::getFormattedMessage).toList();
+            return events.stream()
+                    .filter(e -> e.getLevel().equals(wanted))
+                    .map(ILoggingEvent::getFormattedMessage)
+                    .toList();
         }
     }
 

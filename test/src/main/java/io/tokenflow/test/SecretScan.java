@@ -238,9 +238,11 @@ public final class SecretScan implements AutoCloseable {
 
     /** One line of counts: events and texts scanned, and the secrets looked for by label (no value). */
     public String summary() {
-        return "secret scan: " + logEvents() + " log events scanned (" + logEventsWithThrowable() + " with a throwable; "
-                + serverLogEvents() + " from the fake servers not scanned), " + texts() + " toString()/exception texts, "
-                + secretKinds().values().stream().mapToLong(Long::longValue).sum() + " secrets looked for " + secretKinds();
+        Map<String, Long> kinds = secretKinds();
+        return "secret scan: " + logEvents() + " log events scanned (" + logEventsWithThrowable()
+                + " with a throwable; " + serverLogEvents() + " from the fake servers not scanned), " + texts()
+                + " toString()/exception texts, " + kinds.values().stream().mapToLong(Long::longValue).sum()
+                + " secrets looked for " + kinds;
     }
 
     /** Detaches from the root logger and restores the levels raised. Idempotent. */
@@ -266,7 +268,9 @@ public final class SecretScan implements AutoCloseable {
                 return;
             }
             logEvents.incrementAndGet();
-            StringBuilder text = new StringBuilder(event.getLevel() + " " + logger + " [" + event.getThreadName() + "] ")
+            StringBuilder text = new StringBuilder()
+                    .append(event.getLevel()).append(' ').append(logger)
+                    .append(" [").append(event.getThreadName()).append("] ")
                     .append(event.getFormattedMessage());
             IThrowableProxy thrown = event.getThrowableProxy();
             if (thrown != null) {

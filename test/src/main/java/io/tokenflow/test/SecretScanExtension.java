@@ -49,7 +49,8 @@ public final class SecretScanExtension implements BeforeAllCallback, AfterAllCal
     public SecretScan scan() {
         SecretScan current = scan;
         if (current == null) {
-            throw new IllegalStateException("no secret scan is attached: register the extension with @RegisterExtension");
+            throw new IllegalStateException(
+                    "no secret scan is attached: register the extension with @RegisterExtension");
         }
         return current;
     }
@@ -88,7 +89,8 @@ public final class SecretScanExtension implements BeforeAllCallback, AfterAllCal
             throw new AssertionError("the secret scan saw no log event: it proves nothing (" + done.summary() + ")");
         }
         if (!done.findings().isEmpty()) {
-            throw new AssertionError("secrets in logs, toString() or exceptions:\n" + String.join("\n", done.findings()));
+            throw new AssertionError(
+                    "secrets in logs, toString() or exceptions:\n" + String.join("\n", done.findings()));
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
@@ -138,18 +139,13 @@ public final class TestScheduler implements Scheduler {
 
     @Override
     public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-        if (holds(delay)) {
-            return track(task, false, null, held -> Disposables.single());
-        }
-        return track(task, false, null, tracked -> delegate.schedule(tracked, delay, unit));
+        return later(task, delay, unit, null, delegate::schedule, delegate::isDisposed);
     }
 
     @Override
     public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
-        if (manualOriginNanos != null) {
-            return track(task, true, null, held -> Disposables.single());
-        }
-        return track(task, true, null, tracked -> delegate.schedulePeriodically(tracked, initialDelay, period, unit));
+        return periodically(task, initialDelay, period, unit, null,
+                delegate::schedulePeriodically, delegate::isDisposed);
     }
 
     @Override
@@ -173,8 +169,39 @@ public final class TestScheduler implements Scheduler {
                 + ", now " + instant() + ", " + pendingTasks() + " pending]";
     }
 
-    private boolean holds(long delay) {
-        return manualOriginNanos != null && delay > 0;
+    /** A task after {@code delay}: on {@code target}, or held for ever by a manual clock. */
+    private Disposable later(Runnable task, long delay, TimeUnit unit, @Nullable Set<Tracked> owner, Later target,
+            BooleanSupplier disposed) {
+        if (manualOriginNanos != null && delay > 0) {
+            return held(task, false, owner, disposed);
+        }
+        return track(task, false, owner, tracked -> target.schedule(tracked, delay, unit));
+    }
+
+    /** A periodic task: on {@code target}, or held for ever by a manual clock. */
+    private Disposable periodically(Runnable task, long initialDelay, long period, TimeUnit unit,
+            @Nullable Set<Tracked> owner, Every target, BooleanSupplier disposed) {
+        if (manualOriginNanos != null) {
+            return held(task, true, owner, disposed);
+        }
+        return track(task, true, owner, tracked -> target.schedule(tracked, initialDelay, period, unit));
+    }
+
+    private Disposable held(Runnable task, boolean isPeriodic, @Nullable Set<Tracked> owner, BooleanSupplier disposed) {
+        if (disposed.getAsBoolean()) {
+            throw Exceptions.failWithRejected();
+        }
+        return track(task, isPeriodic, owner, never -> Disposables.single());
+    }
+
+    @FunctionalInterface
+    private interface Later {
+        Disposable schedule(Runnable task, long delay, TimeUnit unit);
+    }
+
+    @FunctionalInterface
+    private interface Every {
+        Disposable schedule(Runnable task, long initialDelay, long period, TimeUnit unit);
     }
 
     private Disposable track(Runnable task, boolean isPeriodic, @Nullable Set<Tracked> owner,
@@ -258,26 +285,13 @@ public final class TestScheduler implements Scheduler {
 
         @Override
         public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-            if (holds(delay)) {
-                rejectIfDisposed();
-                return track(task, false, tasks, held -> Disposables.single());
-            }
-            return track(task, false, tasks, tracked -> worker.schedule(tracked, delay, unit));
+            return later(task, delay, unit, tasks, worker::schedule, worker::isDisposed);
         }
 
         @Override
         public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
-            if (manualOriginNanos != null) {
-                rejectIfDisposed();
-                return track(task, true, tasks, held -> Disposables.single());
-            }
-            return track(task, true, tasks, tracked -> worker.schedulePeriodically(tracked, initialDelay, period, unit));
-        }
-
-        private void rejectIfDisposed() {
-            if (worker.isDisposed()) {
-                throw Exceptions.failWithRejected();
-            }
+            return periodically(task, initialDelay, period, unit, tasks,
+                    worker::schedulePeriodically, worker::isDisposed);
         }
 
         @Override

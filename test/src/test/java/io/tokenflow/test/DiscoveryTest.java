@@ -10,27 +10,13 @@ import io.tokenflow.test.RawTokenClient.Reply;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class DiscoveryTest {
+class DiscoveryTest extends AgainstEmbeddedServer {
 
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
-
-    @BeforeEach
-    void start() {
-        server = EmbeddedAuthorizationServer.builder()
-                .client("demo-client", "demo-secret")
-                .issuerPath("/realms/main")
-                .start();
-        client = new RawTokenClient(server.tokenEndpoint());
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+    @Override
+    AuthorizationServerBuilder configure(AuthorizationServerBuilder builder) {
+        return builder.issuerPath("/realms/main");
     }
 
     private Reply get(String path) {
@@ -49,8 +35,7 @@ class DiscoveryTest {
     void theIssuerAndTheTokenEndpointCarryTheIssuerPath() {
         assertThat(server.issuer()).isEqualTo(URI.create("http://127.0.0.1:" + server.port() + "/realms/main"));
         assertThat(server.tokenEndpoint()).isEqualTo(URI.create(server.issuer() + "/oauth2/token"));
-        assertThat(client.postBasic("demo-client", "demo-secret", RawTokenClient.form("grant_type", "client_credentials"))
-                .status()).isEqualTo(200);
+        assertThat(validRequest().status()).isEqualTo(200);
     }
 
     @Test

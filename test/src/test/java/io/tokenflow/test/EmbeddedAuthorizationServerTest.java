@@ -15,37 +15,18 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-class EmbeddedAuthorizationServerTest {
+class EmbeddedAuthorizationServerTest extends AgainstEmbeddedServer {
 
-    private static final String CLIENT_CREDENTIALS = form("grant_type", "client_credentials");
 
     private final TestScheduler time = TestScheduler.manualClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
 
-    @BeforeEach
-    void start() {
-        server = EmbeddedAuthorizationServer.builder()
-                .client("demo-client", "demo-secret")
-                .tokenLifetime(Duration.ofSeconds(20))
-                .clock(time.clock())
-                .start();
-        client = new RawTokenClient(server.tokenEndpoint());
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    private Reply validRequest() {
-        return client.postBasic("demo-client", "demo-secret", CLIENT_CREDENTIALS);
+    @Override
+    AuthorizationServerBuilder configure(AuthorizationServerBuilder builder) {
+        return builder.tokenLifetime(Duration.ofSeconds(20)).clock(time.clock());
     }
 
     private String accessToken() {

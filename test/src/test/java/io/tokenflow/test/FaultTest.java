@@ -1,44 +1,25 @@
 package io.tokenflow.test;
 
 import static io.tokenflow.test.RawTokenClient.WAIT;
-import static io.tokenflow.test.RawTokenClient.form;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenflow.test.EmbeddedAuthorizationServer.Fault;
 import io.tokenflow.test.RawTokenClient.Reply;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
-class FaultTest {
+class FaultTest extends AgainstEmbeddedServer {
 
     private static final Duration SLOW_DELAY = Duration.ofMillis(300);
-    private static final String CLIENT_CREDENTIALS = form("grant_type", "client_credentials");
 
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
 
-    @BeforeEach
-    void start() {
-        server = EmbeddedAuthorizationServer.builder()
-                .client("demo-client", "demo-secret")
-                .slowDelay(SLOW_DELAY)
-                .start();
-        client = new RawTokenClient(server.tokenEndpoint());
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    private Reply validRequest() {
-        return client.postBasic("demo-client", "demo-secret", CLIENT_CREDENTIALS);
+    @Override
+    AuthorizationServerBuilder configure(AuthorizationServerBuilder builder) {
+        return builder.slowDelay(SLOW_DELAY);
     }
 
     @Test

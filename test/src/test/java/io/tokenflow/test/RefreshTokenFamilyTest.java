@@ -7,40 +7,19 @@ import io.tokenflow.test.EmbeddedAuthorizationServer.Fault;
 import io.tokenflow.test.RawTokenClient.Reply;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Families as a test sees them, the counters, the grace period and the grant options. */
-class RefreshTokenFamilyTest {
+class RefreshTokenFamilyTest extends AgainstEmbeddedServer {
 
     private final TestScheduler time = TestScheduler.manualClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
-
-    private void start(UnaryOperator<AuthorizationServerBuilder> options) {
-        server = options.apply(EmbeddedAuthorizationServer.builder()
-                .client("demo-client", "demo-secret")
-                .clock(time.clock()))
-                .start();
-        client = new RawTokenClient(server.tokenEndpoint());
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private Reply refresh(String refreshToken) {
-        return client.postBasic("demo-client", "demo-secret",
-                form("grant_type", "refresh_token", "refresh_token", refreshToken));
+    @Override
+    AuthorizationServerBuilder configure(AuthorizationServerBuilder builder) {
+        return builder.clock(time.clock());
     }
 
     @Test
     void aFamilyKnowsItsCurrentRefreshAndAccessTokenAsItRotates() {
-        start(b -> b);
         RefreshTokenFamily family = server.startFamily("demo-client");
         String first = family.currentRefreshToken();
         assertThat(family.currentAccessToken()).isEmpty();
@@ -57,7 +36,6 @@ class RefreshTokenFamilyTest {
 
     @Test
     void countersFollowRotationsInvalidGrantsAndReuseDetections() {
-        start(b -> b);
         RefreshTokenFamily family = server.startFamily("demo-client");
         String first = family.currentRefreshToken();
         String second = refresh(first).field("refresh_token");
@@ -75,7 +53,6 @@ class RefreshTokenFamilyTest {
 
     @Test
     void answersOfAFaultAreNotCountedAsGrants() {
-        start(b -> b);
         String first = server.issueRefreshToken("demo-client");
         server.fault(Fault.INVALID_GRANT);
 
@@ -88,7 +65,6 @@ class RefreshTokenFamilyTest {
 
     @Test
     void resetCountersClearsEveryCounterButKeepsTheTokens() {
-        start(b -> b);
         RefreshTokenFamily family = server.startFamily("demo-client");
         refresh(family.currentRefreshToken());
         refresh("never-issued");
@@ -104,7 +80,7 @@ class RefreshTokenFamilyTest {
 
     @Test
     void withinTheGracePeriodThePreviousRefreshTokenIsAnsweredLikeARotation() {
-        start(b -> b.reuseGracePeriod(Duration.ofSeconds(30)));
+        restart(b -> b.reuseGracePeriod(Duration.ofSeconds(30)));
         RefreshTokenFamily family = server.startFamily("demo-client");
         String first = family.currentRefreshToken();
         refresh(first);
@@ -122,7 +98,7 @@ class RefreshTokenFamilyTest {
 
     @Test
     void afterTheGracePeriodAReuseRevokesTheFamily() {
-        start(b -> b.reuseGracePeriod(Duration.ofSeconds(30)));
+        restart(b -> b.reuseGracePeriod(Duration.ofSeconds(30)));
         RefreshTokenFamily family = server.startFamily("demo-client");
         String first = family.currentRefreshToken();
         refresh(first);
@@ -137,7 +113,7 @@ class RefreshTokenFamilyTest {
 
     @Test
     void theGracePeriodCoversOnlyTheTokenRotatedLast() {
-        start(b -> b.reuseGracePeriod(Duration.ofSeconds(30)));
+        restart(b -> b.reuseGracePeriod(Duration.ofSeconds(30)));
         RefreshTokenFamily family = server.startFamily("demo-client");
         String first = family.currentRefreshToken();
         String second = refresh(first).field("refresh_token");
@@ -151,9 +127,9 @@ class RefreshTokenFamilyTest {
 
     @Test
     void clientCredentialsCanAlsoIssueARefreshTokenThatStartsAFamily() {
-        start(b -> b.refreshTokensForClientCredentials(true));
+        restart(b -> b.refreshTokensForClientCredentials(true));
 
-        Reply granted = client.postBasic("demo-client", "demo-secret", form("grant_type", "client_credentials"));
+        Reply granted = validRequest();
         Reply refreshed = refresh(granted.field("refresh_token"));
 
         assertThat(granted.field("refresh_token")).matches("[A-Za-z0-9_-]{43}");
@@ -164,20 +140,20 @@ class RefreshTokenFamilyTest {
 
     @Test
     void aClientRefusedTheRefreshGrantGetsUnauthorizedClient() {
-        start(b -> b.refuseRefreshTokenGrant("demo-client"));
+        restart(b -> b.refuseRefreshTokenGrant("demo-client"));
         String refreshToken = server.issueRefreshToken("demo-client");
 
         Reply reply = refresh(refreshToken);
 
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.error()).isEqualTo("unauthorized_client");
-        assertThat(client.postBasic("demo-client", "demo-secret", form("grant_type", "client_credentials")).status())
+        assertThat(validRequest().status())
                 .as("its other grant still works").isEqualTo(200);
     }
 
     @Test
     void aPublicClientRefreshesWithItsIdAlone() {
-        start(b -> b.publicClient("cli"));
+        restart(b -> b.publicClient("cli"));
         RefreshTokenFamily family = server.startFamily("cli");
 
         Reply reply = client.post(form("grant_type", "refresh_token", "client_id", "cli",
@@ -189,7 +165,7 @@ class RefreshTokenFamilyTest {
 
     @Test
     void aPublicClientMayNotUseClientCredentials() {
-        start(b -> b.publicClient("cli"));
+        restart(b -> b.publicClient("cli"));
 
         Reply reply = client.post(form("grant_type", "client_credentials", "client_id", "cli"));
 
@@ -198,7 +174,7 @@ class RefreshTokenFamilyTest {
 
     @Test
     void aPublicClientThatSendsASecretIsInvalidClient() {
-        start(b -> b.publicClient("cli"));
+        restart(b -> b.publicClient("cli"));
 
         Reply post = client.post(form("grant_type", "refresh_token", "client_id", "cli", "client_secret", "x",
                 "refresh_token", server.issueRefreshToken("cli")));

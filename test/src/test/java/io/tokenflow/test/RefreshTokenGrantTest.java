@@ -5,38 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 import io.tokenflow.test.RawTokenClient.Reply;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class RefreshTokenGrantTest {
+class RefreshTokenGrantTest extends AgainstEmbeddedServer {
 
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
-
-    private void start(boolean rotate) {
-        server = EmbeddedAuthorizationServer.builder()
-                .client("demo-client", "demo-secret")
-                .client("other-client", "other-secret")
-                .rotateRefreshTokens(rotate)
-                .start();
-        client = new RawTokenClient(server.tokenEndpoint());
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private Reply refresh(String refreshToken) {
-        return client.postBasic("demo-client", "demo-secret",
-                form("grant_type", "refresh_token", "refresh_token", refreshToken));
+    @Override
+    AuthorizationServerBuilder configure(AuthorizationServerBuilder builder) {
+        return builder.client("other-client", "other-secret");
     }
 
     @Test
     void outOfBandRefreshTokenIsRedeemedForAnAccessToken() {
-        start(true);
         String refreshToken = server.issueRefreshToken("demo-client");
 
         Reply reply = refresh(refreshToken);
@@ -49,7 +28,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void refreshWithRotationIssuesANewRefreshTokenThatWorks() {
-        start(true);
         String first = server.issueRefreshToken("demo-client");
 
         String second = refresh(first).field("refresh_token");
@@ -62,7 +40,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void reusedRefreshTokenIsRejectedAndRevokesTheFamily() {
-        start(true);
         String used = server.issueRefreshToken("demo-client");
         Reply rotated = refresh(used);
         String successor = rotated.field("refresh_token");
@@ -78,7 +55,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void reuseRevokesOnlyItsOwnFamily() {
-        start(true);
         String used = server.issueRefreshToken("demo-client");
         String otherFamily = server.issueRefreshToken("demo-client");
         refresh(used);
@@ -90,7 +66,7 @@ class RefreshTokenGrantTest {
 
     @Test
     void withoutRotationARefreshTokenStaysValidAndNoNewOneIsIssued() {
-        start(false);
+        restart(b -> b.rotateRefreshTokens(false));
         String refreshToken = server.issueRefreshToken("demo-client");
 
         Reply first = refresh(refreshToken);
@@ -103,8 +79,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void unknownRefreshTokenIsAnInvalidGrant() {
-        start(true);
-
         Reply reply = refresh("never-issued");
 
         assertThat(reply.status()).isEqualTo(400);
@@ -113,7 +87,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void refreshTokenOfAnotherClientIsAnInvalidGrant() {
-        start(true);
         String othersToken = server.issueRefreshToken("other-client");
 
         Reply reply = refresh(othersToken);
@@ -123,8 +96,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void refreshGrantWithoutRefreshTokenIsAnInvalidRequest() {
-        start(true);
-
         Reply reply =
                 client.postBasic("demo-client", "demo-secret", form("grant_type", "refresh_token"));
 
@@ -134,7 +105,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void refreshKeepsTheScopeOfTheRefreshTokenWhenNoneIsRequested() {
-        start(true);
         String refreshToken = server.issueRefreshToken("demo-client");
         Reply scoped = client.postBasic("demo-client", "demo-secret",
                 form("grant_type", "refresh_token", "refresh_token", refreshToken, "scope", "api.read"));
@@ -147,8 +117,6 @@ class RefreshTokenGrantTest {
 
     @Test
     void issueRefreshTokenRejectsAnUnknownClient() {
-        start(true);
-
         assertThatIllegalArgumentException().isThrownBy(() -> server.issueRefreshToken("nobody"));
     }
 }

@@ -13,36 +13,30 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
-class RequestHoldTest {
+class RequestHoldTest extends AgainstEmbeddedServer {
 
     private static final Duration BRIEF = Duration.ofMillis(200);
 
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
     private RefreshTokenFamily family;
 
     @BeforeEach
-    void start() {
-        server = EmbeddedAuthorizationServer.builder().client("demo-client", "demo-secret").start();
-        client = new RawTokenClient(server.tokenEndpoint());
-        family = server.startFamily("demo-client");
+    void startFamily() {
+        family = server.startFamily(CLIENT_ID);
     }
 
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    private Mono<Reply> refresh(String refreshToken) {
-        return client.postBasicAsync("demo-client", "demo-secret",
+    private Mono<Reply> refreshAsync(String refreshToken) {
+        return client.postBasicAsync(CLIENT_ID, CLIENT_SECRET,
                 form("grant_type", "refresh_token", "refresh_token", refreshToken)).cache();
+    }
+
+    private Mono<Reply> clientCredentialsAsync() {
+        return client.postBasicAsync(CLIENT_ID, CLIENT_SECRET, CLIENT_CREDENTIALS).cache();
     }
 
     /** Sends a refresh request over a plain socket, which the test closes to play a client that died. */
@@ -52,7 +46,7 @@ class RequestHoldTest {
         OutputStream out = socket.getOutputStream();
         out.write(("POST /oauth2/token HTTP/1.1\r\nHost: " + Loopback.HOST + "\r\n"
                 + "Content-Type: application/x-www-form-urlencoded\r\n"
-                + "Authorization: " + basic("demo-client", "demo-secret") + "\r\n"
+                + "Authorization: " + basic(CLIENT_ID, CLIENT_SECRET) + "\r\n"
                 + "Content-Length: " + body.getBytes(UTF_8).length + "\r\n\r\n" + body).getBytes(UTF_8));
         out.flush();
         return socket;
@@ -61,7 +55,7 @@ class RequestHoldTest {
     @Test
     void aRefreshHeldBeforeRotateRotatesNothingUntilReleased() {
         RequestHold hold = server.holdBeforeRotate();
-        Mono<Reply> reply = refresh(family.currentRefreshToken());
+        Mono<Reply> reply = refreshAsync(family.currentRefreshToken());
         reply.subscribe();
 
         hold.awaitHeld(WAIT);
@@ -91,14 +85,14 @@ class RequestHoldTest {
         assertThat(server.rotations()).isZero();
         assertThat(server.presentedRefreshTokens()).isEmpty();
         assertThat(family.currentRefreshToken()).isEqualTo(first);
-        assertThat(refresh(first).block(WAIT).status()).as("the refresh token is still unused").isEqualTo(200);
+        assertThat(refreshAsync(first).block(WAIT).status()).as("the refresh token is still unused").isEqualTo(200);
     }
 
     @Test
     void aRefreshHeldAfterRotateHasRotatedWhileItsAnswerWaits() {
         RequestHold hold = server.holdAfterRotate();
         String first = family.currentRefreshToken();
-        Mono<Reply> reply = refresh(first);
+        Mono<Reply> reply = refreshAsync(first);
         reply.subscribe();
 
         hold.awaitHeld(WAIT);
@@ -122,7 +116,7 @@ class RequestHoldTest {
         Await.until(WAIT, "the hold sees the connection close", hold::isAborted);
 
         assertThat(server.rotations()).isEqualTo(1);
-        assertThat(refresh(first).block(WAIT).error()).as("the client's only refresh token is used up")
+        assertThat(refreshAsync(first).block(WAIT).error()).as("the client's only refresh token is used up")
                 .isEqualTo("invalid_grant");
         assertThat(server.reuseDetections()).isEqualTo(1);
     }
@@ -131,7 +125,7 @@ class RequestHoldTest {
     void holdBeforeRotateLetsOtherGrantsPass() {
         RequestHold hold = server.holdBeforeRotate();
 
-        Reply reply = client.postBasic("demo-client", "demo-secret", form("grant_type", "client_credentials"));
+        Reply reply = validRequest();
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(hold.isHeld()).isFalse();
@@ -140,8 +134,7 @@ class RequestHoldTest {
     @Test
     void holdNextRequestHoldsAnyGrant() {
         RequestHold hold = server.holdNextRequest();
-        Mono<Reply> reply = client.postBasicAsync("demo-client", "demo-secret", form("grant_type", "client_credentials"))
-                .cache();
+        Mono<Reply> reply = clientCredentialsAsync();
         reply.subscribe();
 
         hold.awaitHeld(WAIT);
@@ -156,7 +149,7 @@ class RequestHoldTest {
         RequestHold hold = server.holdBeforeRotate();
         hold.release();
 
-        Reply reply = refresh(family.currentRefreshToken()).block(WAIT);
+        Reply reply = refreshAsync(family.currentRefreshToken()).block(WAIT);
 
         assertThat(reply.status()).isEqualTo(200);
         hold.awaitHeld(WAIT);
@@ -166,12 +159,10 @@ class RequestHoldTest {
     void eachHoldCatchesOneRequestInTheOrderTheHoldsWereMade() {
         RequestHold first = server.holdNextRequest();
         RequestHold second = server.holdNextRequest();
-        Mono<Reply> one = client.postBasicAsync("demo-client", "demo-secret", form("grant_type", "client_credentials"))
-                .cache();
+        Mono<Reply> one = clientCredentialsAsync();
         one.subscribe();
         first.awaitHeld(WAIT);
-        Mono<Reply> two = client.postBasicAsync("demo-client", "demo-secret", form("grant_type", "client_credentials"))
-                .cache();
+        Mono<Reply> two = clientCredentialsAsync();
         two.subscribe();
         second.awaitHeld(WAIT);
 
@@ -187,7 +178,7 @@ class RequestHoldTest {
     void manyRequestsAreHeldAtOnceWithoutBlockingTheServer() {
         List<RequestHold> holds = Flux.range(0, 32).map(i -> server.holdNextRequest()).collectList().block(WAIT);
         Mono<List<Reply>> replies = Flux.range(0, 32)
-                .flatMap(i -> client.postBasicAsync("demo-client", "demo-secret", form("grant_type", "client_credentials")))
+                .flatMap(i -> client.postBasicAsync(CLIENT_ID, CLIENT_SECRET, CLIENT_CREDENTIALS))
                 .collectList()
                 .cache();
         replies.subscribe();
@@ -210,7 +201,7 @@ class RequestHoldTest {
     @Test
     void closingTheServerAbortsAHeldRequest() {
         RequestHold hold = server.holdBeforeRotate();
-        Mono<Reply> reply = refresh(family.currentRefreshToken());
+        Mono<Reply> reply = refreshAsync(family.currentRefreshToken());
         reply.subscribe(r -> { }, e -> { });
         hold.awaitHeld(WAIT);
 

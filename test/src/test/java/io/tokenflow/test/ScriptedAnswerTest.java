@@ -1,7 +1,6 @@
 package io.tokenflow.test;
 
 import static io.tokenflow.test.RawTokenClient.WAIT;
-import static io.tokenflow.test.RawTokenClient.form;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
@@ -9,33 +8,11 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import io.tokenflow.test.EmbeddedAuthorizationServer.Fault;
 import io.tokenflow.test.RawTokenClient.Reply;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.netty.http.client.PrematureCloseException;
 import reactor.test.StepVerifier;
 
-class ScriptedAnswerTest {
-
-    private static final String CLIENT_CREDENTIALS = form("grant_type", "client_credentials");
-
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
-
-    @BeforeEach
-    void start() {
-        server = EmbeddedAuthorizationServer.builder().client("demo-client", "demo-secret").start();
-        client = new RawTokenClient(server.tokenEndpoint());
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    private Reply validRequest() {
-        return client.postBasic("demo-client", "demo-secret", CLIENT_CREDENTIALS);
-    }
+class ScriptedAnswerTest extends AgainstEmbeddedServer {
 
     @Test
     void scriptedAnswersAreUsedOnceEachInOrderThenTheServerAnswersNormally() {
@@ -106,7 +83,7 @@ class ScriptedAnswerTest {
     void closeConnectionAnswersNothing() {
         server.script(ScriptedAnswer.closeConnection());
 
-        StepVerifier.create(client.postBasicAsync("demo-client", "demo-secret", CLIENT_CREDENTIALS))
+        StepVerifier.create(client.postBasicAsync(CLIENT_ID, CLIENT_SECRET, CLIENT_CREDENTIALS))
                 .expectError(PrematureCloseException.class)
                 .verify(WAIT);
         assertThat(validRequest().status()).as("the next request is answered").isEqualTo(200);

@@ -6,33 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenflow.test.RawTokenClient.Reply;
 import java.util.Base64;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ServerClientAuthenticationTest {
+class ServerClientAuthenticationTest extends AgainstEmbeddedServer {
 
-    private static final String CLIENT_CREDENTIALS = form("grant_type", "client_credentials");
 
-    private EmbeddedAuthorizationServer server;
-    private RawTokenClient client;
 
-    @BeforeEach
-    void start() {
-        server = EmbeddedAuthorizationServer.builder()
-                .client("demo-client", "demo-secret")
-                .client("other client:é", "p@ss:w+rd/%é")
-                .start();
-        client = new RawTokenClient(server.tokenEndpoint());
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    private Reply validRequest() {
-        return client.postBasic("demo-client", "demo-secret", CLIENT_CREDENTIALS);
+    @Override
+    AuthorizationServerBuilder configure(AuthorizationServerBuilder builder) {
+        return builder.client("other client:é", "p@ss:w+rd/%é");
     }
 
     @Test
