@@ -9,7 +9,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /** Every test of this module runs with BlockHound installed; this one fails if it is not. */
-class BlockHoundTest {
+class EveryHttpTestRunsUnderBlockHoundTest {
 
     @Test
     void aBlockingCallOnANonBlockingThreadIsReported() {
