@@ -41,13 +41,14 @@ import reactor.netty.http.server.HttpServerResponse;
  * 405. Discovery metadata: see {@link Discovery}.
  *
  * <p>A token request is answered, in this order: held first if a {@linkplain #holdNextRequest()
- * hold} waits for it; then by the next {@linkplain #script scripted answer}, if any; else as the
- * current {@link Fault} says (normally by the grant logic).
+ * hold} waits for it ({@link #holdBeforeRotate()} for a refresh); then by the next {@linkplain
+ * #script scripted answer}, if any; else as the current {@link Fault} says (normally by the grant
+ * logic); a refresh's answer is then held if {@link #holdAfterRotate()} waits for it.
  *
  * <p>Thread safety: every method is safe to call from any thread while requests are served.
- * {@link AuthorizationServerBuilder#start()}, {@link #close()} and {@link RequestHold#awaitHeld} block and must be
- * called from a thread that may block (a {@code main} or test thread), never from an event loop;
- * every other method is non-blocking. No token or secret value is ever logged.
+ * {@link AuthorizationServerBuilder#start()}, {@link #close()} and {@link RequestHold#awaitHeld}
+ * block and must be called from a thread that may block (a {@code main} or test thread), never
+ * from an event loop; every other method is non-blocking. No token or secret value is ever logged.
  */
 public final class EmbeddedAuthorizationServer implements AutoCloseable {
 
