@@ -75,8 +75,11 @@ class RequestHoldTest extends AgainstEmbeddedServer {
     void aRefreshWhoseConnectionClosesWhileHeldBeforeRotateIsDroppedUnprocessed() throws Exception {
         RequestHold hold = server.holdBeforeRotate();
         String first = family.currentRefreshToken();
-        try (Socket dying = refreshOverASocket(first)) {
+        Socket dying = refreshOverASocket(first);
+        try {
             hold.awaitHeld(WAIT);
+        } finally {
+            dying.close();
         }
 
         Await.until(WAIT, "the hold sees the connection close", hold::isAborted);
@@ -109,8 +112,11 @@ class RequestHoldTest extends AgainstEmbeddedServer {
     void anAnswerHeldAfterRotateIsLostWhenItsConnectionCloses() throws Exception {
         RequestHold hold = server.holdAfterRotate();
         String first = family.currentRefreshToken();
-        try (Socket dying = refreshOverASocket(first)) {
+        Socket dying = refreshOverASocket(first);
+        try {
             hold.awaitHeld(WAIT);
+        } finally {
+            dying.close();
         }
 
         Await.until(WAIT, "the hold sees the connection close", hold::isAborted);
