@@ -42,7 +42,11 @@ public final class RefreshTokenFamily {
         return List.copyOf(family.refreshTokens);
     }
 
-    /** The newest access token issued with the family's refresh tokens; empty before the first refresh. */
+    /**
+     * The newest access token issued in the family: by its latest refresh, or by the
+     * {@code client_credentials} grant that started it. Empty for a family from
+     * {@link EmbeddedAuthorizationServer#startFamily(String)} until its first refresh.
+     */
     public Optional<String> currentAccessToken() {
         List<String> tokens = family.accessTokens;
         return tokens.isEmpty() ? Optional.empty() : Optional.of(tokens.get(tokens.size() - 1));
