@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.http.TokenExchangeFilter;
+import io.tokenflow.test.TestScheduler;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ import org.springframework.web.reactive.function.client.ExchangeFilterFunction;
 import org.springframework.web.reactive.function.client.ExchangeFunction;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -39,7 +41,7 @@ import reactor.netty.resources.ConnectionProvider;
  *
  * <p>Per implementation and N, from a fresh client: (1) one call fetches a token
  * ({@code expires_in} 3600); (2) the held token expires: tokenflow's clock moves 1 h forward
- * ({@link ShiftedTime} as its {@code Scheduler}; timers stay in real time), Spring's authorized
+ * ({@link TestScheduler} over {@code Schedulers.parallel()}; timers stay in real time), Spring's authorized
  * client is replaced by a copy whose token expired an hour ago (Spring stamps tokens with the
  * system clock, so moving its provider's clock would make fresh tokens look expired too); (3) the endpoint holds its answers while the N callers are started
  * from one thread, so that all N are in flight at expiry, then answers each after 20 ms; (4) every
@@ -100,7 +102,7 @@ public final class Stampede {
     }
 
     static Run run(LoopbackTokenEndpoint endpoint, String impl, int n) throws InterruptedException {
-        ShiftedTime time = new ShiftedTime();
+        TestScheduler time = TestScheduler.delegatingTo(Schedulers.parallel());
         AtomicInteger attempted = new AtomicInteger();
         TokenService tokens = null;
         SpringOAuth2 spring = null;
@@ -109,7 +111,7 @@ public final class Stampede {
         switch (impl) {
             case "tokenflow" -> {
                 tokens = endpoint.service()
-                        .scheduler(time.scheduler())
+                        .scheduler(time)
                         .build();
                 filter = TokenExchangeFilter.forHosts(tokens, "api.example.com");
             }
@@ -139,7 +141,7 @@ public final class Stampede {
             if (spring != null) {
                 spring.expireHeldToken();
             } else {
-                time.advance(Duration.ofHours(1));
+                time.advanceClock(Duration.ofHours(1));
             }
             endpoint.resetCount();
             attempted.set(0);

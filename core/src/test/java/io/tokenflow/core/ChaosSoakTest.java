@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.core.store.Credential;
+import io.tokenflow.test.TestScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,7 +61,7 @@ class ChaosSoakTest {
     private Report soak(long seed, Duration length) {
         Random random = new Random(seed);
         VirtualTimeScheduler virtual = VirtualTimeScheduler.create();
-        CountingScheduler clock = new CountingScheduler(virtual);
+        TestScheduler clock = TestScheduler.delegatingTo(virtual);
         Report report = new Report();
         ChaosEndpoint endpoint = new ChaosEndpoint(clock, random, report);
         TokenService service = TokenService.builder()
@@ -108,7 +109,7 @@ class ChaosSoakTest {
             }
         }
         seen.forEach(status -> report.statusesSeen.merge(status, 1, Integer::sum));
-        report.leakedTimers = clock.pending();
+        report.leakedTimers = clock.pendingTasks();
         report.leakedRequests = endpoint.inFlight.get();
         report.leakedStateSubscriptions = stateSubscriptions.get();
         virtual.dispose();

@@ -24,6 +24,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.core.store.Credential;
+import io.tokenflow.test.SecretScan;
+import io.tokenflow.test.SecretScanExtension;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;

@@ -9,6 +9,8 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.test.SecretScan;
+import io.tokenflow.test.SecretScanExtension;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

@@ -1,18 +1,25 @@
 package io.tokenflow.examples;
 
+import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.store.FileCredentialStore;
 import io.tokenflow.http.ReactorNettyTokens;
 import io.tokenflow.http.StatusRoutes;
+import io.tokenflow.test.EmbeddedAuthorizationServer;
+import io.tokenflow.test.ScriptedAnswer;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
-/** The other snippets of README.md: a shared credential file, Reactor Netty without Spring, status routes. */
+/**
+ * The other snippets of README.md and docs/: a shared credential file, Reactor Netty without
+ * Spring, status routes, a test against tokenflow-test's embedded authorization server.
+ */
 public final class MoreExamples {
 
     private MoreExamples() {
@@ -46,5 +53,25 @@ public final class MoreExamples {
                 .bindNow();
         // end::status[]
         return status;
+    }
+
+    static boolean testAgainstTheEmbeddedServer() {
+        // tag::tokenflow-test[]
+        try (EmbeddedAuthorizationServer idp = EmbeddedAuthorizationServer.builder()
+                .client("orders-client", "test-secret")
+                .start()) {                                  // on 127.0.0.1, a port the OS chose
+            TokenService tokens = TokenService.builder()
+                    .tokenEndpoint(idp.tokenEndpoint())
+                    .clientCredentials("orders-client", "test-secret")
+                    .build();
+            try {
+                AccessToken token = tokens.token().block(Duration.ofSeconds(10));
+                idp.script(ScriptedAnswer.status(503).withRetryAfter(Duration.ofSeconds(30)));  // the next request fails
+                return idp.isActive(token.value()) && idp.tokenRequests() == 1;
+            } finally {
+                tokens.dispose();
+            }
+        }
+        // end::tokenflow-test[]
     }
 }

@@ -1,10 +1,11 @@
 package io.tokenflow.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.tokenflow.test.Await;
+import io.tokenflow.test.Loopback;
 import java.util.function.Consumer;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRoutes;
 
 /** A route server on 127.0.0.1 and a plain client for it. */
@@ -17,17 +18,17 @@ final class Http {
     }
 
     static DisposableServer serve(Consumer<? super HttpServerRoutes> routes) {
-        return HttpServer.create().host("127.0.0.1").port(0).route(routes).bindNow();
+        return Loopback.httpServer().route(routes).bindNow();
     }
 
     static HttpClient client(DisposableServer server) {
-        return HttpClient.newConnection().baseUrl("http://127.0.0.1:" + server.port());
+        return HttpClient.newConnection().baseUrl(Loopback.url(server, "").toString());
     }
 
     static Reply get(DisposableServer server, String path) {
         return client(server).get().uri(path)
                 .responseSingle((response, body) -> body.asString().defaultIfEmpty("")
                         .map(text -> new Reply(response.status().code(), response.responseHeaders(), text)))
-                .block(Await.TIMEOUT);
+                .block(Await.DEFAULT_TIMEOUT);
     }
 }

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.test.Await;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,13 +49,13 @@ class ReactorNettyTokensTest {
     private void running(String token) {
         WireMocks.tokens(idp, token);
         tokens = WireMocks.service(idp);
-        Await.status(tokens, Status.RUNNING);
+        States.await(tokens, Status.RUNNING);
     }
 
     private static int status(HttpClient client, String uri) {
         return client.get().uri(uri)
                 .responseSingle((response, body) -> body.asString().defaultIfEmpty("").thenReturn(response.status().code()))
-                .block(Await.TIMEOUT);
+                .block(Await.DEFAULT_TIMEOUT);
     }
 
     private List<LoggedRequest> received(String path) {
@@ -70,7 +71,7 @@ class ReactorNettyTokensTest {
         running("first");
         api.stubFor(get("/data").willReturn(ok("data")));
         HttpClient client = ReactorNettyTokens.bearer(tokens, "127.0.0.1")
-                .apply(HttpClient.create().baseUrl("http://127.0.0.1:" + api.port()));
+                .apply(HttpClient.create().baseUrl(WireMocks.url(api, "")));
 
         assertThat(status(client, "/data")).isEqualTo(200);
 
@@ -156,10 +157,10 @@ class ReactorNettyTokensTest {
     void failsFastWithoutSendingWhenNoTokenCanBeHad() {
         idp.stubFor(post("/token").willReturn(serviceUnavailable()));
         tokens = WireMocks.service(idp);
-        Await.status(tokens, Status.AUTH_RETRYING);
+        States.await(tokens, Status.AUTH_RETRYING);
         api.stubFor(get("/data").willReturn(ok("data")));
         HttpClient client = ReactorNettyTokens.bearer(tokens, "127.0.0.1")
-                .apply(HttpClient.create().baseUrl("http://127.0.0.1:" + api.port()));
+                .apply(HttpClient.create().baseUrl(WireMocks.url(api, "")));
 
         Mono<Integer> call = client.get().uri("/data").response().map(response -> response.status().code());
 
@@ -168,7 +169,7 @@ class ReactorNettyTokensTest {
                     assertThat(e).isInstanceOf(TokenUnavailableException.class);
                     assertThat(((TokenUnavailableException) e).retryAfter()).isPresent();
                 })
-                .verify(Await.TIMEOUT);
+                .verify(Await.DEFAULT_TIMEOUT);
         assertThat(api.getAllServeEvents()).isEmpty();
     }
 

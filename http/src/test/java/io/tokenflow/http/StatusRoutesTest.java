@@ -12,6 +12,10 @@ import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.http.StatusRoutes.Watched;
+import io.tokenflow.test.Await;
+import io.tokenflow.test.EmbeddedAuthorizationServer;
+import io.tokenflow.test.ScriptedAnswer;
+import io.tokenflow.test.SecretScan;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,11 +36,16 @@ class StatusRoutesTest {
 
     private static final Instant T0 = Instant.parse("2026-11-22T14:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Transient. */
+    private static final ScriptedAnswer UNAVAILABLE = ScriptedAnswer.json(503, "{\"error\":\"temporarily_unavailable\"}");
+    /** Permanent. */
+    private static final ScriptedAnswer INVALID_CLIENT = ScriptedAnswer.json(401,
+            "{\"error\":\"invalid_client\",\"error_description\":\"bad client secret\"}");
 
     private VirtualTimeScheduler clock;
     private final List<DisposableServer> servers = new ArrayList<>();
     private final List<TokenService> services = new ArrayList<>();
-    private final List<ScriptedTokenEndpoint> endpoints = new ArrayList<>();
+    private final List<EmbeddedAuthorizationServer> endpoints = new ArrayList<>();
 
     @BeforeEach
     void start() {
@@ -48,7 +57,7 @@ class StatusRoutesTest {
     void stop() {
         services.forEach(TokenService::dispose);
         servers.forEach(DisposableServer::disposeNow);
-        endpoints.forEach(ScriptedTokenEndpoint::close);
+        endpoints.forEach(EmbeddedAuthorizationServer::close);
         clock.dispose();
     }
 
@@ -69,12 +78,18 @@ class StatusRoutesTest {
         return new WorkloadState(status, T0.minusSeconds(60), Optional.empty(), Optional.empty(), nextAttemptAt, 0);
     }
 
-    /** A service on the virtual clock whose token endpoint answers from a script. */
-    private TokenService service(ScriptedTokenEndpoint.Answer... answers) {
-        ScriptedTokenEndpoint endpoint = new ScriptedTokenEndpoint().then(answers);
+    /**
+     * A service on the virtual clock whose token endpoint answers from a script first, then with
+     * tokens that live an hour.
+     */
+    private TokenService service(ScriptedAnswer... answers) {
+        EmbeddedAuthorizationServer endpoint = EmbeddedAuthorizationServer.builder()
+                .client(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET)
+                .start();
+        endpoint.script(answers);
         endpoints.add(endpoint);
         TokenService service = TokenService.builder()
-                .tokenEndpoint(endpoint.uri())
+                .tokenEndpoint(endpoint.tokenEndpoint())
                 .clientCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET)
                 .scheduler(clock)
                 .retryPolicy(RetryPolicy.defaults().withMaxRetries(0).withAuthRetryingInterval(Duration.ofSeconds(60)))
@@ -132,10 +147,10 @@ class StatusRoutesTest {
     @Test
     void statusReportsTheCurrentStateOfRealServices() {
         Map<String, TokenService> map = new LinkedHashMap<>();
-        map.put("orders", service(ScriptedTokenEndpoint.token("tok-orders", 3600)));
-        map.put("billing", service(ScriptedTokenEndpoint.invalidClient()));
-        Await.status(map.get("orders"), Status.RUNNING);
-        Await.status(map.get("billing"), Status.UNAUTHENTICATED);
+        map.put("orders", service());
+        map.put("billing", service(INVALID_CLIENT));
+        States.await(map.get("orders"), Status.RUNNING);
+        States.await(map.get("billing"), Status.UNAUTHENTICATED);
 
         JsonNode status = json(Http.get(serve(StatusRoutes.of(map).withScheduler(clock)), "/status").body());
 
@@ -150,22 +165,26 @@ class StatusRoutesTest {
     @Test
     void noResponseContainsTheTokenOrTheClientSecret() {
         Map<String, TokenService> map = new LinkedHashMap<>();
-        map.put("orders", service(ScriptedTokenEndpoint.token("tok-orders-value", 3600)));
-        map.put("billing", service(ScriptedTokenEndpoint.invalidClient()));
-        Await.status(map.get("orders"), Status.RUNNING);
-        Await.status(map.get("billing"), Status.UNAUTHENTICATED);
+        map.put("orders", service());
+        map.put("billing", service(INVALID_CLIENT));
+        States.await(map.get("orders"), Status.RUNNING);
+        States.await(map.get("billing"), Status.UNAUTHENTICATED);
         DisposableServer server = serve(StatusRoutes.of(map).withScheduler(clock));
 
-        List<String> bodies = new ArrayList<>();
-        bodies.add(Http.get(server, "/status").body());
-        bodies.add(Http.get(server, "/health").body());
-        Sse.events(Http.client(server), "/status/stream").take(2).map(event -> String.valueOf(event.data()))
-                .toIterable().forEach(bodies::add);
+        try (SecretScan scan = SecretScan.attach()) {
+            scan.basicCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET);
+            scan.secret("access token", map.get("orders").token().block(Await.DEFAULT_TIMEOUT).value());
+            List<String> bodies = new ArrayList<>();
+            bodies.add(Http.get(server, "/status").body());
+            bodies.add(Http.get(server, "/health").body());
+            Sse.events(Http.client(server), "/status/stream").take(2).map(event -> String.valueOf(event.data()))
+                    .toIterable().forEach(bodies::add);
+            bodies.forEach(body -> scan.text("response body", body));
 
-        assertThat(bodies).hasSize(4).allSatisfy(body -> assertThat(body)
-                .contains("\"status\"")
-                .doesNotContain("tok-orders-value")
-                .doesNotContain(WireMocks.CLIENT_SECRET));
+            assertThat(bodies).hasSize(4).allSatisfy(body -> assertThat(body).contains("\"status\""));
+            assertThat(scan.secretKinds()).containsKeys("client secret", "access token");
+            assertThat(scan.findings()).isEmpty();
+        }
     }
 
     @ParameterizedTest
@@ -235,8 +254,8 @@ class StatusRoutesTest {
 
     @Test
     void retryAfterOfARealServiceCountsDownOnTheServicesClock() {
-        TokenService service = service(ScriptedTokenEndpoint.unavailable());
-        Await.status(service, Status.AUTH_RETRYING);
+        TokenService service = service(UNAVAILABLE);
+        States.await(service, Status.AUTH_RETRYING);
         DisposableServer server = serve(StatusRoutes.of(Map.of("orders", service)).withScheduler(clock));
 
         Http.Reply first = Http.get(server, "/health");
@@ -263,7 +282,7 @@ class StatusRoutesTest {
 
     @Test
     void aBlankNameIsRejected() {
-        TokenService service = service(ScriptedTokenEndpoint.token("t", 3600));
+        TokenService service = service();
 
         assertThatThrownBy(() -> StatusRoutes.of(Map.of(" ", service))).isInstanceOf(IllegalArgumentException.class);
     }

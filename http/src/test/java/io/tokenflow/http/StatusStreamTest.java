@@ -1,7 +1,5 @@
 package io.tokenflow.http;
 
-import static io.tokenflow.http.ScriptedTokenEndpoint.token;
-import static io.tokenflow.http.ScriptedTokenEndpoint.unavailable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -10,6 +8,10 @@ import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.http.StatusRoutes.Watched;
+import io.tokenflow.test.Await;
+import io.tokenflow.test.EmbeddedAuthorizationServer;
+import io.tokenflow.test.RequestHold;
+import io.tokenflow.test.ScriptedAnswer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,16 +32,18 @@ import reactor.test.scheduler.VirtualTimeScheduler;
 
 /**
  * {@code GET /status/stream} read as real SSE text by Reactor Netty clients. Services run on a
- * virtual clock; their token requests are real HTTP, so each step waits (bounded) for the state it
- * causes before the clock moves on.
+ * virtual clock; their token requests are real HTTP to an embedded authorization server, so each
+ * step waits (bounded) for the state it causes before the clock moves on.
  */
 class StatusStreamTest {
 
     private static final Instant T0 = Instant.parse("2026-11-22T14:00:00Z");
+    /** Transient: the service keeps its token while it lasts. */
+    private static final ScriptedAnswer UNAVAILABLE = ScriptedAnswer.json(503, "{\"error\":\"temporarily_unavailable\"}");
     private static final List<String> THROUGH_A_FAILURE = List.of("STARTING", "RUNNING", "DEGRADED", "AUTH_RETRYING", "RUNNING");
 
     private VirtualTimeScheduler clock;
-    private ScriptedTokenEndpoint endpoint;
+    private EmbeddedAuthorizationServer endpoint;
     private TokenService service;
     private DisposableServer server;
     private final List<Client> clients = new ArrayList<>();
@@ -48,7 +52,10 @@ class StatusStreamTest {
     void start() {
         clock = VirtualTimeScheduler.create();
         clock.advanceTimeTo(T0);
-        endpoint = new ScriptedTokenEndpoint();
+        endpoint = EmbeddedAuthorizationServer.builder()
+                .client(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET)
+                .tokenLifetime(Duration.ofSeconds(100))
+                .start();
     }
 
     @AfterEach
@@ -76,11 +83,11 @@ class StatusStreamTest {
 
         /** The first {@code n} state events, waiting for them (bounded). */
         List<Sse.Event> states(int n) {
-            return events.filter(Sse.Event::isState).take(n).collectList().block(Await.TIMEOUT);
+            return events.filter(Sse.Event::isState).take(n).collectList().block(Await.DEFAULT_TIMEOUT);
         }
 
         Sse.Event nextHeartbeat(int skip) {
-            return events.filter(Sse.Event::isHeartbeat).skip(skip).next().block(Await.TIMEOUT);
+            return events.filter(Sse.Event::isHeartbeat).skip(skip).next().block(Await.DEFAULT_TIMEOUT);
         }
 
         void disconnect() {
@@ -94,7 +101,7 @@ class StatusStreamTest {
      */
     private TokenService service() {
         return TokenService.builder()
-                .tokenEndpoint(endpoint.uri())
+                .tokenEndpoint(endpoint.tokenEndpoint())
                 .clientCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET)
                 .scheduler(clock)
                 .retryPolicy(RetryPolicy.defaults().withMaxRetries(0)
@@ -127,39 +134,36 @@ class StatusStreamTest {
      * RUNNING, DEGRADED, AUTH_RETRYING and back to RUNNING.
      */
     private List<Client> connectThenDriveThroughAFailure(int n) {
-        ScriptedTokenEndpoint.Answer first = token("first", 100).held();
-        endpoint.then(first);
+        RequestHold first = endpoint.holdNextRequest();
         service = service();
         serve(StatusRoutes.of(Map.of("orders", service)).withScheduler(clock));
         List<Client> connected = connect(n);
         connected.forEach(client -> assertThat(client.states(1)).extracting(Sse.Event::status).containsExactly("STARTING"));
 
         first.release();
-        Await.status(service, Status.RUNNING);
+        States.await(service, Status.RUNNING);
 
-        endpoint.then(unavailable());
+        endpoint.script(UNAVAILABLE);
         clock.advanceTimeBy(Duration.ofSeconds(50));
-        Await.status(service, Status.DEGRADED);
+        States.await(service, Status.DEGRADED);
 
         clock.advanceTimeBy(Duration.ofSeconds(40));
-        Await.status(service, Status.AUTH_RETRYING);
+        States.await(service, Status.AUTH_RETRYING);
 
-        endpoint.then(token("second", 100));
         clock.advanceTimeBy(Duration.ofSeconds(20));
-        Await.status(service, Status.RUNNING);
+        States.await(service, Status.RUNNING);
         return connected;
     }
 
     @Test
     void theStreamIsServerSentEvents() {
-        endpoint.then(token("first", 3600));
         service = service();
         serve(StatusRoutes.of(Map.of("orders", service)).withScheduler(clock));
 
         Http.Reply head = Http.client(server).get().uri("/status/stream")
                 .response((response, body) -> Mono.just(new Http.Reply(response.status().code(), response.responseHeaders(), "")))
                 .next()
-                .block(Await.TIMEOUT);
+                .block(Await.DEFAULT_TIMEOUT);
 
         assertThat(head.status()).isEqualTo(200);
         assertThat(head.headers().get(HttpHeaderNames.CONTENT_TYPE)).startsWith("text/event-stream");
@@ -240,9 +244,8 @@ class StatusStreamTest {
 
     @Test
     void theDefaultHeartbeatIsEveryFifteenSeconds() {
-        endpoint.then(token("first", 3600));
         service = service();
-        Await.status(service, Status.RUNNING);
+        States.await(service, Status.RUNNING);
         serve(StatusRoutes.of(Map.of("orders", service)).withScheduler(clock));
         Client client = connect();
         client.states(1);
@@ -254,9 +257,8 @@ class StatusStreamTest {
 
     @Test
     void disconnectingClientsReleaseTheirSubscriptionsAndTheOthersKeepReceiving() {
-        endpoint.then(token("first", 100));
         service = service();
-        Await.status(service, Status.RUNNING);
+        States.await(service, Status.RUNNING);
         AtomicInteger subscribed = new AtomicInteger();
         serve(StatusRoutes.watching(List.of(new Watched("orders", service::state, service.states()
                 .doOnSubscribe(s -> subscribed.incrementAndGet())
@@ -269,9 +271,9 @@ class StatusStreamTest {
         ten.subList(0, 5).forEach(Client::disconnect);
         Await.until("5 subscriptions released, " + subscribed.get() + " left", () -> subscribed.get() == 5);
 
-        endpoint.then(unavailable());
+        endpoint.script(UNAVAILABLE);
         clock.advanceTimeBy(Duration.ofSeconds(50));
-        Await.status(service, Status.DEGRADED);
+        States.await(service, Status.DEGRADED);
         ten.subList(5, 10).forEach(client ->
                 assertThat(client.states(2)).extracting(Sse.Event::status).containsExactly("RUNNING", "DEGRADED"));
 
@@ -281,9 +283,8 @@ class StatusStreamTest {
 
     @Test
     void theStreamEndsOnceEveryServiceHasStopped() {
-        endpoint.then(token("first", 3600));
         service = service();
-        Await.status(service, Status.RUNNING);
+        States.await(service, Status.RUNNING);
         serve(StatusRoutes.of(Map.of("orders", service)).withScheduler(clock));
         Client client = connect();
         client.states(1);
@@ -291,7 +292,7 @@ class StatusStreamTest {
         service.dispose();
 
         List<String> all = client.events.filter(Sse.Event::isState).map(Sse.Event::status)
-                .collectList().block(Await.TIMEOUT);
+                .collectList().block(Await.DEFAULT_TIMEOUT);
         assertThat(all).containsExactly("RUNNING", "STOPPED");
     }
 

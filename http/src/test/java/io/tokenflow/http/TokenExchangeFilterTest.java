@@ -17,6 +17,9 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.test.Await;
+import io.tokenflow.test.EmbeddedAuthorizationServer;
+import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +69,7 @@ class TokenExchangeFilterTest {
     private TokenService running(String... tokenValues) {
         WireMocks.tokens(idp, tokenValues);
         tokens = WireMocks.service(idp);
-        Await.status(tokens, Status.RUNNING);
+        States.await(tokens, Status.RUNNING);
         return tokens;
     }
 
@@ -82,7 +85,7 @@ class TokenExchangeFilterTest {
         return client.get().uri(url)
                 .exchangeToMono(r -> r.bodyToMono(String.class).defaultIfEmpty("")
                         .map(body -> new Reply(r.statusCode().value(), body)))
-                .block(Await.TIMEOUT);
+                .block(Await.DEFAULT_TIMEOUT);
     }
 
     private List<String> authorizationsReceived(String path) {
@@ -201,7 +204,7 @@ class TokenExchangeFilterTest {
                 .uri(WireMocks.url(api, "/orders"))
                 .bodyValue("{\"item\":42}")
                 .retrieve().bodyToMono(String.class)
-                .block(Await.TIMEOUT);
+                .block(Await.DEFAULT_TIMEOUT);
 
         assertThat(body).isEqualTo("created");
         assertThat(api.findAll(postRequestedFor(urlEqualTo("/orders"))))
@@ -270,7 +273,7 @@ class TokenExchangeFilterTest {
         webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).get().uri(WireMocks.url(api, "/data"))
                 .header(HttpHeaders.AUTHORIZATION, "Basic dXNlcjpwYXNz")
                 .retrieve().toBodilessEntity()
-                .block(Await.TIMEOUT);
+                .block(Await.DEFAULT_TIMEOUT);
 
         assertThat(authorizationsReceived("/data")).containsExactly("Basic dXNlcjpwYXNz");
     }
@@ -279,7 +282,7 @@ class TokenExchangeFilterTest {
     void failsFastWithoutSendingWhenNoTokenCanBeHad() {
         idp.stubFor(post("/token").willReturn(serviceUnavailable()));
         tokens = WireMocks.service(idp);
-        Await.status(tokens, Status.AUTH_RETRYING);
+        States.await(tokens, Status.AUTH_RETRYING);
         api.stubFor(get("/data").willReturn(ok("data")));
 
         Mono<String> call = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).get()
@@ -293,15 +296,17 @@ class TokenExchangeFilterTest {
                     assertThat(unavailable.state().status()).isEqualTo(Status.AUTH_RETRYING);
                     assertThat(unavailable.retryAfter()).hasValueSatisfying(d -> assertThat(d).isPositive());
                 })
-                .verify(Await.TIMEOUT);
+                .verify(Await.DEFAULT_TIMEOUT);
         assertThat(api.getAllServeEvents()).isEmpty();
     }
 
     @Test
     void aRequestMadeWhileStartingWaitsForTheFirstToken() {
-        ScriptedTokenEndpoint.Answer first = ScriptedTokenEndpoint.token("first", 3600).held();
-        try (ScriptedTokenEndpoint endpoint = new ScriptedTokenEndpoint().then(first)) {
-            tokens = TokenService.builder().tokenEndpoint(endpoint.uri())
+        String first;
+        try (EmbeddedAuthorizationServer endpoint = EmbeddedAuthorizationServer.builder()
+                .client(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET).start()) {
+            RequestHold firstRequest = endpoint.holdNextRequest();
+            tokens = TokenService.builder().tokenEndpoint(endpoint.tokenEndpoint())
                     .clientCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET).build();
             api.stubFor(get("/data").willReturn(ok("data")));
             Mono<String> call = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1")).get()
@@ -311,13 +316,14 @@ class TokenExchangeFilterTest {
                     .then(() -> {
                         assertThat(tokens.state().status()).isEqualTo(Status.STARTING);
                         assertThat(api.getAllServeEvents()).isEmpty();
-                        first.release();
+                        firstRequest.release();
                     })
                     .expectNext("data")
                     .expectComplete()
-                    .verify(Await.TIMEOUT);
+                    .verify(Await.DEFAULT_TIMEOUT);
+            first = tokens.token().block(Await.DEFAULT_TIMEOUT).value();
         }
-        assertThat(authorizationsReceived("/data")).containsExactly("Bearer first");
+        assertThat(authorizationsReceived("/data")).containsExactly("Bearer " + first);
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import io.tokenflow.core.RetryPolicy;
 import io.tokenflow.core.TokenService;
+import io.tokenflow.test.Loopback;
 import java.net.URI;
 
 /** WireMock servers on 127.0.0.1, and a token endpoint stub that hands out a sequence of tokens. */
@@ -21,13 +22,13 @@ final class WireMocks {
     }
 
     static WireMockServer start() {
-        WireMockServer server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort());
+        WireMockServer server = new WireMockServer(options().bindAddress(Loopback.HOST).dynamicPort());
         server.start();
         return server;
     }
 
     static String url(WireMockServer server, String path) {
-        return "http://127.0.0.1:" + server.port() + path;
+        return Loopback.url(server.port(), path).toString();
     }
 
     /** POST /token answers these tokens in order (each valid 1 h), then keeps answering the last. */

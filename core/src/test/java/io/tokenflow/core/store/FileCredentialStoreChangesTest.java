@@ -2,17 +2,17 @@ package io.tokenflow.core.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Level;
+import io.tokenflow.test.Await;
+import io.tokenflow.test.LogCapture;
+import io.tokenflow.test.TestScheduler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 import reactor.core.Disposable;
-import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -102,7 +102,7 @@ class FileCredentialStoreChangesTest {
         store.save(TestCredentials.generation(1)).block(WAIT);
         Credential repaired = TestCredentials.generation(2);
 
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = LogCapture.of(FileCredentialStore.class)) {
             StepVerifier.create(store.changes())
                     .then(() -> rewrite("{\"version\": 1, \"access_token\": \"sec".getBytes(), FileTime.fromMillis(0)))
                     .expectNoEvent(QUIET)
@@ -124,81 +124,21 @@ class FileCredentialStoreChangesTest {
 
     @Test
     void theWatchIsSharedAndStopsWhenNobodySubscribes() {
-        CountingScheduler timer = new CountingScheduler(Schedulers.parallel());
+        TestScheduler timer = TestScheduler.delegatingTo(Schedulers.parallel());
         FileCredentialStore store = watched().withScheduler(timer);
         store.load().block(WAIT);
 
         Disposable first = store.changes().subscribe();
         Disposable second = store.changes().subscribe();
-        Eventually.await(WAIT, "the watch's timer runs", () -> timer.periodic.get() == 1);
+        Await.until(WAIT, "the watch's timer runs", () -> timer.periodicTasks() == 1);
         first.dispose();
-        assertThat(timer.periodic).as("still watched by one").hasValue(1);
+        assertThat(timer.periodicTasks()).as("still watched by one").isEqualTo(1);
         second.dispose();
-        assertThat(timer.periodic).as("nobody watches").hasValue(0);
+        assertThat(timer.periodicTasks()).as("nobody watches").isZero();
 
         Disposable third = store.changes().subscribe();
-        Eventually.await(WAIT, "a new subscriber starts the watch again", () -> timer.periodic.get() == 1);
+        Await.until(WAIT, "a new subscriber starts the watch again", () -> timer.periodicTasks() == 1);
         third.dispose();
-        assertThat(timer.periodic).hasValue(0);
-    }
-
-    /** Delegates to a scheduler and counts the periodic tasks that are live (Flux.interval runs one on a worker). */
-    private static final class CountingScheduler implements Scheduler {
-        final AtomicInteger periodic = new AtomicInteger();
-        private final Scheduler delegate;
-
-        CountingScheduler(Scheduler delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Disposable schedule(Runnable task) {
-            return delegate.schedule(task);
-        }
-
-        @Override
-        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-            return delegate.schedule(task, delay, unit);
-        }
-
-        @Override
-        public long now(TimeUnit unit) {
-            return delegate.now(unit);
-        }
-
-        @Override
-        public Worker createWorker() {
-            Worker worker = delegate.createWorker();
-            AtomicInteger live = new AtomicInteger();
-            return new Worker() {
-                @Override
-                public Disposable schedule(Runnable task) {
-                    return worker.schedule(task);
-                }
-
-                @Override
-                public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-                    return worker.schedule(task, delay, unit);
-                }
-
-                @Override
-                public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
-                    live.incrementAndGet();
-                    periodic.incrementAndGet();
-                    return worker.schedulePeriodically(task, initialDelay, period, unit);
-                }
-
-                @Override
-                public void dispose() {
-                    periodic.addAndGet(-live.getAndSet(0));
-                    worker.dispose();
-                }
-
-                @Override
-                public boolean isDisposed() {
-                    return worker.isDisposed();
-                }
-            };
-        }
+        assertThat(timer.periodicTasks()).isZero();
     }
 }

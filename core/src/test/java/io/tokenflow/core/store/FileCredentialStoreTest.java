@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ch.qos.logback.classic.Level;
 import io.tokenflow.core.CredentialDowngradeException;
+import io.tokenflow.test.LogCapture;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
@@ -124,7 +125,7 @@ class FileCredentialStoreTest {
         Files.writeString(file(), "{\"version\": 1, \"access_token\": \"at-1\"}");
         Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-r--r--"));
 
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = LogCapture.of(FileCredentialStore.class)) {
             store().load().block(WAIT);
 
             assertThat(logs.messages(Level.WARN)).singleElement().asString()

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.test.Await;
+import io.tokenflow.test.EmbeddedAuthorizationServer;
+import io.tokenflow.test.RefreshTokenFamily;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,14 +20,19 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 import reactor.util.function.Tuple2;
 
-/** A TokenService on a FileCredentialStore, against a strict rotating token endpoint on loopback. */
+/** A TokenService on a FileCredentialStore, against an authorization server on loopback that rotates refresh tokens. */
 class FileStoreTokenServiceTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     /** Long enough that only the refresh lease (not the watch) brings another writer's token in. */
     private static final Duration NO_WATCH = Duration.ofMinutes(10);
 
-    private final RotatingTokenServer server = RotatingTokenServer.start(Duration.ofHours(1));
+    private static final String CLIENT_ID = "file-store-test";
+
+    private final EmbeddedAuthorizationServer server =
+            EmbeddedAuthorizationServer.builder().publicClient(CLIENT_ID).start();
+    /** The grant the credential file starts with. */
+    private final RefreshTokenFamily family = server.startFamily(CLIENT_ID);
     private final List<TokenService> services = new ArrayList<>();
 
     @TempDir
@@ -43,7 +51,7 @@ class FileStoreTokenServiceTest {
     private TokenService service(Duration pollInterval) {
         TokenService service = TokenService.builder()
                 .tokenEndpoint(server.tokenEndpoint())
-                .clientId("file-store-test")
+                .clientId(CLIENT_ID)
                 .credentialStore(FileCredentialStore.at(file()).withPollInterval(pollInterval))
                 .build();
         services.add(service);
@@ -69,47 +77,47 @@ class FileStoreTokenServiceTest {
 
     @Test
     void aValidStoredTokenIsUsedWithoutARequest() {
-        writeExternally(valid("at-0", "rt-0"));
+        writeExternally(valid("at-0", family.currentRefreshToken()));
 
         TokenService service = service(NO_WATCH);
 
         assertThat(value(service.token())).isEqualTo("at-0");
-        assertThat(server.requests()).isZero();
+        assertThat(server.tokenRequests()).isZero();
     }
 
     @Test
     void aRefreshedCredentialIsSavedWhileTheServiceHoldsTheLease() {
-        writeExternally(expired("at-0", "rt-0"));
+        writeExternally(expired("at-0", family.currentRefreshToken()));
 
         TokenService service = service(NO_WATCH);
 
-        assertThat(value(service.token())).isEqualTo("at-1");
+        assertThat(value(service.token())).isEqualTo(family.currentAccessToken().orElseThrow());
         Credential saved = FileCredentialStore.at(file()).load().block(WAIT);
-        assertThat(saved.accessToken().orElseThrow().value()).isEqualTo("at-1");
-        assertThat(saved.refreshToken()).hasValue("rt-1");
+        assertThat(saved.accessToken().orElseThrow().value()).isEqualTo(family.currentAccessToken().orElseThrow());
+        assertThat(saved.refreshToken()).hasValue(family.currentRefreshToken());
         assertThat(saved.refreshTokenRotatedAt()).isPresent();
-        assertThat(server.requests()).isEqualTo(1);
+        assertThat(server.tokenRequests()).isEqualTo(1);
     }
 
     @Test
     void anExternalWriteIsAdoptedWithinOnePollInterval() {
         Duration poll = Duration.ofSeconds(1);
-        writeExternally(valid("at-0", "rt-0"));
+        writeExternally(valid("at-0", family.currentRefreshToken()));
         TokenService service = service(poll);
         assertThat(value(service.token())).isEqualTo("at-0");
 
         writeExternally(valid("operator-1", "operator-rt-1"));
         // One poll interval, plus a little for a busy machine to schedule the read.
-        Duration took = Eventually.await(poll.plusMillis(500), "the service hands out the token written to the file",
+        Duration took = Await.until(poll.plusMillis(500), "the service hands out the token written to the file",
                 () -> value(service.token()).equals("operator-1"));
 
         assertThat(took).isLessThanOrEqualTo(poll.plusMillis(500));
-        assertThat(server.requests()).isZero();
+        assertThat(server.tokenRequests()).isZero();
     }
 
     @Test
     void aRejectedTokenReloadsTheStoreBeforeAnyRequest() {
-        writeExternally(valid("at-0", "rt-0"));
+        writeExternally(valid("at-0", family.currentRefreshToken()));
         TokenService service = service(NO_WATCH);
         AccessToken held = service.token().block(WAIT);
         writeExternally(valid("other-process-1", "other-process-rt-1"));
@@ -117,36 +125,37 @@ class FileStoreTokenServiceTest {
         AccessToken healed = service.tokenRejected(held).block(WAIT);
 
         assertThat(healed.value()).isEqualTo("other-process-1");
-        assertThat(server.requests()).isZero();
+        assertThat(server.tokenRequests()).isZero();
     }
 
     @Test
     void unauthenticatedIsLiftedByAnExternalWriteOfAFreshCredential() {
-        server.refuseAll();
-        writeExternally(expired("at-0", "rt-0"));
+        server.revokeAll();
+        writeExternally(expired("at-0", family.currentRefreshToken()));
         TokenService service = service(Duration.ofMillis(100));
-        Eventually.await(WAIT, "UNAUTHENTICATED after invalid_grant", () -> service.state().status() == Status.UNAUTHENTICATED);
+        Await.until(WAIT, "UNAUTHENTICATED after invalid_grant", () -> service.state().status() == Status.UNAUTHENTICATED);
 
         writeExternally(valid("after-login", "after-login-rt"));
 
-        Eventually.await(WAIT, "RUNNING again", () -> service.state().status() == Status.RUNNING);
+        Await.until(WAIT, "RUNNING again", () -> service.state().status() == Status.RUNNING);
         assertThat(value(service.token())).isEqualTo("after-login");
-        assertThat(server.requests()).as("only the refused one").isEqualTo(1);
+        assertThat(server.tokenRequests()).as("only the refused one").isEqualTo(1);
     }
 
     @Test
     void unauthenticatedIsLiftedByAnExternalWriteOfANewRefreshToken() {
-        server.refuseAll();
-        writeExternally(expired("at-0", "rt-0"));
+        String revoked = family.currentRefreshToken();
+        server.revokeAll();
+        writeExternally(expired("at-0", revoked));
         TokenService service = service(Duration.ofMillis(100));
-        Eventually.await(WAIT, "UNAUTHENTICATED after invalid_grant", () -> service.state().status() == Status.UNAUTHENTICATED);
-        server.acceptOnly("after-login-rt");
+        Await.until(WAIT, "UNAUTHENTICATED after invalid_grant", () -> service.state().status() == Status.UNAUTHENTICATED);
+        RefreshTokenFamily afterLogin = server.startFamily(CLIENT_ID);
 
-        writeExternally(expired("stale-access", "after-login-rt"));
+        writeExternally(expired("stale-access", afterLogin.currentRefreshToken()));
 
-        Eventually.await(WAIT, "RUNNING again", () -> service.state().status() == Status.RUNNING);
-        assertThat(value(service.token())).isEqualTo("at-1");
-        assertThat(server.presented()).containsExactly("rt-0", "after-login-rt");
+        Await.until(WAIT, "RUNNING again", () -> service.state().status() == Status.RUNNING);
+        assertThat(value(service.token())).isEqualTo(afterLogin.currentAccessToken().orElseThrow());
+        assertThat(server.presentedRefreshTokens()).containsExactly(revoked, afterLogin.refreshTokens().get(0));
     }
 
     @Test
@@ -154,20 +163,21 @@ class FileStoreTokenServiceTest {
         Files.writeString(file(), "{\"version\": 1, \"access_token\": ");
         TokenService service = service(Duration.ofMillis(100));
 
-        Eventually.await(WAIT, "UNAUTHENTICATED on a corrupt file", () -> service.state().status() == Status.UNAUTHENTICATED);
+        Await.until(WAIT, "UNAUTHENTICATED on a corrupt file", () -> service.state().status() == Status.UNAUTHENTICATED);
         assertThat(service.state().lastFailure().orElseThrow().message()).contains(file().toString(), "ends early");
         assertThat(Files.readString(file())).isEqualTo("{\"version\": 1, \"access_token\": ");
 
-        Files.writeString(file(), "{\"version\": 1, \"access_token\": \"repaired\", \"refresh_token\": \"rt-0\"}");
+        Files.writeString(file(), "{\"version\": 1, \"access_token\": \"repaired\", \"refresh_token\": \""
+                + family.currentRefreshToken() + "\"}");
 
-        Eventually.await(WAIT, "RUNNING with the repaired file", () -> service.state().status() == Status.RUNNING);
+        Await.until(WAIT, "RUNNING with the repaired file", () -> service.state().status() == Status.RUNNING);
         assertThat(value(service.token())).isEqualTo("repaired");
-        assertThat(server.requests()).isZero();
+        assertThat(server.tokenRequests()).isZero();
     }
 
     @Test
     void twoServicesOnOneFileInOneJvmRefreshOnceAndShareTheToken() {
-        writeExternally(valid("at-0", "rt-0"));
+        writeExternally(valid("at-0", family.currentRefreshToken()));
         TokenService one = service(NO_WATCH);
         TokenService other = service(NO_WATCH);
         value(one.token());
@@ -177,8 +187,8 @@ class FileStoreTokenServiceTest {
             Tuple2<AccessToken, AccessToken> both = Mono.zip(one.refresh(), other.refresh()).block(WAIT);
 
             assertThat(both.getT1()).as("round %d", round).isEqualTo(both.getT2());
-            assertThat(both.getT1().value()).isEqualTo(server.currentAccessToken());
-            assertThat(server.requests()).as("one request per round").isEqualTo(round);
+            assertThat(both.getT1().value()).isEqualTo(family.currentAccessToken().orElseThrow());
+            assertThat(server.tokenRequests()).as("one request per round").isEqualTo(round);
         }
         assertThat(server.invalidGrants()).isZero();
     }
@@ -190,19 +200,19 @@ class FileStoreTokenServiceTest {
      */
     @Test
     void aServiceThatAdoptedTheWinnersTokenWhileWaitingForTheLeaseDoesNotRequestAnother() {
-        writeExternally(valid("at-0", "rt-0"));
+        writeExternally(valid("at-0", family.currentRefreshToken()));
         TokenService service = service(Duration.ofMillis(50));
         value(service.token());
         FileCredentialStore winner = FileCredentialStore.at(file());
         CredentialStore.RefreshLease lease = winner.acquireRefreshLease().block(WAIT);
 
-        Mono<AccessToken> refresh = service.refresh();   // waits for the lease the winner holds
-        server.acceptOnly("winner-rt-1");                // as if the winner had rotated it
-        winner.save(valid("winner-1", "winner-rt-1")).block(WAIT);
-        Eventually.await(WAIT, "the watch brings the winner's token in", () -> value(service.token()).equals("winner-1"));
+        Mono<AccessToken> refresh = service.refresh();                    // waits for the lease the winner holds
+        String winnersRefreshToken = server.issueRefreshToken(CLIENT_ID); // as if the winner had rotated
+        winner.save(valid("winner-1", winnersRefreshToken)).block(WAIT);
+        Await.until(WAIT, "the watch brings the winner's token in", () -> value(service.token()).equals("winner-1"));
         lease.release().block(WAIT);
 
         assertThat(refresh.block(WAIT).value()).isEqualTo("winner-1");
-        assertThat(server.requests()).as("the winner's token is fresh: no request").isZero();
+        assertThat(server.tokenRequests()).as("the winner's token is fresh: no request").isZero();
     }
 }

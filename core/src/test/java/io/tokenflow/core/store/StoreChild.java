@@ -20,7 +20,8 @@ import java.util.Set;
  *       until a line (or end of input) arrives on stdin, releases it, answers {@code released}.</li>
  *   <li>{@code save-loop <file>}: continues the generation in the file and saves generation after
  *       generation, as fast as it can, until killed; answers {@code saving <first generation>}.</li>
- *   <li>{@code token-service <file> <token endpoint>}: a TokenService on the file; answers
+ *   <li>{@code token-service <file> <token endpoint> <client id>}: a TokenService of a public
+ *       client on the file; answers
  *       {@code ready <token>}, then {@code token <value>} to each {@code refresh} or {@code token}
  *       command ({@code error <message>} on failure) until {@code quit}.</li>
  * </ul>
@@ -39,7 +40,7 @@ final class StoreChild {
         switch (args[0]) {
             case "hold-lease" -> holdLease(file);
             case "save-loop" -> saveLoop(file);
-            case "token-service" -> tokenService(file, URI.create(args[2]));
+            case "token-service" -> tokenService(file, URI.create(args[2]), args[3]);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
         System.exit(0);
@@ -87,12 +88,12 @@ final class StoreChild {
         }
     }
 
-    private static void tokenService(Path file, URI endpoint) throws Exception {
+    private static void tokenService(Path file, URI endpoint, String clientId) throws Exception {
         // A long poll interval: in this test the processes meet only through the refresh lease.
         FileCredentialStore store = FileCredentialStore.at(file).withPollInterval(Duration.ofMinutes(10));
         TokenService service = TokenService.builder()
                 .tokenEndpoint(endpoint)
-                .clientId("multi-process")
+                .clientId(clientId)
                 .credentialStore(store)
                 .build();
         answer("ready " + service.token().block(WAIT).value());
