@@ -189,14 +189,13 @@ def main():
     w(f"| tokenflow's overhead | {overhead * 100:+.0f} % ({fmt(rtf['score'] - rbare['score'])} µs) | "
       f"{fmt(rtf['bytes'] - rbare['bytes'], 0)} |")
     w("")
-    nimbus = [(n, jmh.get((f"NimbusCodecBenchmark.{n}", None))) for n in ("build", "parse", "parseJsonAgain")]
+    nimbus = [(n, jmh.get((f"NimbusCodecBenchmark.{n}", None))) for n in ("build", "parse")]
     if all(r is not None for _, r in nimbus):
         w("Of that overhead, the Nimbus work alone (`NimbusCodecBenchmark`, CPU only, no I/O):\n")
         w("| step | ns/op (± 99.9 % CI) | B/op |")
         w("|---|---|---|")
         labels = {"build": "build: `TokenRequest` -> `HTTPRequest`, body and headers",
-                  "parse": "parse: `TokenResponse.parse` -> `AccessTokenResponse`",
-                  "parseJsonAgain": "tokenflow's second JSON parse (for `expires_in`)"}
+                  "parse": "parse: the body as JSON once, then `AccessTokenResponse.parse(JSONObject)`"}
         for n, r in nimbus:
             w(f"| {labels[n]} | {with_error(r)} | {bytes_op(r)} |")
         total = sum(r["score"] for _, r in nimbus) / 1000
