@@ -1,24 +1,39 @@
 package io.tokenflow.core;
 
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Scheduler.Worker;
+import reactor.util.context.Context;
 
 /**
- * Publishes one service's states: {@code Sinks.many().replay().latest()}, so a new subscriber
- * gets the latest state first. Each subscriber is delivered to on its own worker of the
- * service's scheduler, so that it never blocks the service; one that does not keep up is handed
- * the latest state only (the first {@code onBackpressureLatest} keeps the sink from buffering
- * while the worker is busy, the last one keeps {@code publishOn}'s prefetched element from going
- * stale). The engine publishes under its lock, so the order is the order of the moves.
+ * Publishes one service's states. The engine publishes under its lock, so the order is the order
+ * of the moves; {@code Sinks.many().replay().latest()} gives a new subscriber the latest state
+ * first.
+ *
+ * <p>Each subscriber is delivered to on its own worker of the service's scheduler, so that it
+ * never blocks the service, through a queue of at most {@value #CAPACITY} states. A subscriber
+ * that keeps up (it has demand) gets every state, once, in order; while it has no demand, what
+ * waits for it is conflated to the latest state, and so is a full queue: bounded memory, and a
+ * slow subscriber still learns where the service is now.
  */
 final class StateFeed {
+
+    /** States queued for one subscriber at most; beyond it, it is handed the latest only. */
+    static final int CAPACITY = 64;
 
     private final Sinks.Many<WorkloadState> sink = Sinks.many().replay().latest();
     private final Flux<WorkloadState> states;
 
     StateFeed(Scheduler scheduler, WorkloadState first) {
-        this.states = sink.asFlux().onBackpressureLatest().publishOn(scheduler, 1).onBackpressureLatest();
+        this.states = new States(sink.asFlux(), scheduler);
         sink.tryEmitNext(first);
     }
 
@@ -26,12 +41,145 @@ final class StateFeed {
         sink.tryEmitNext(state);
     }
 
-    /** After {@code STOPPED}: every subscriber completes. */
+    /** After {@code STOPPED}: every subscriber completes, once it has taken what is queued for it. */
     void complete() {
         sink.tryEmitComplete();
     }
 
     Flux<WorkloadState> states() {
         return states;
+    }
+
+    /** Each subscriber gets its own {@link Delivery} on its own worker. */
+    private static final class States extends Flux<WorkloadState> {
+        private final Flux<WorkloadState> source;
+        private final Scheduler scheduler;
+
+        States(Flux<WorkloadState> source, Scheduler scheduler) {
+            this.source = source;
+            this.scheduler = scheduler;
+        }
+
+        @Override
+        public void subscribe(CoreSubscriber<? super WorkloadState> actual) {
+            source.subscribe(new Delivery<>(actual, scheduler.createWorker()));
+        }
+    }
+
+    /**
+     * One subscriber's hop: takes everything from the sink at once (the sink never waits), queues
+     * it, and drains the queue on the subscriber's worker as far as its demand goes.
+     */
+    private static final class Delivery<T> implements CoreSubscriber<T>, Subscription {
+
+        private final CoreSubscriber<? super T> actual;
+        private final Worker worker;
+        // Guarded by itself.
+        private final ArrayDeque<T> queue = new ArrayDeque<>();
+        private final AtomicLong requested = new AtomicLong();
+        private final AtomicInteger wip = new AtomicInteger();
+        private volatile @Nullable Subscription upstream;
+        private volatile boolean done;
+        private volatile boolean cancelled;
+
+        Delivery(CoreSubscriber<? super T> actual, Worker worker) {
+            this.actual = actual;
+            this.worker = worker;
+        }
+
+        @Override
+        public Context currentContext() {
+            return actual.currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            upstream = s;
+            actual.onSubscribe(this);
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(T value) {
+            synchronized (queue) {
+                if (requested.get() == 0 || queue.size() >= CAPACITY) {
+                    // Not keeping up: what it has not taken is stale; the latest state replaces it.
+                    queue.clear();
+                }
+                queue.add(value);
+            }
+            schedule();
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            // The sink never errors; treat it as the end of the states.
+            onComplete();
+        }
+
+        @Override
+        public void onComplete() {
+            done = true;
+            schedule();
+        }
+
+        @Override
+        public void request(long n) {
+            if (Operators.validate(n)) {
+                requested.getAndUpdate(r -> r + n < 0 ? Long.MAX_VALUE : r + n);
+                schedule();
+            }
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            Subscription s = upstream;
+            if (s != null) {
+                s.cancel();
+            }
+            worker.dispose();
+        }
+
+        private void schedule() {
+            if (wip.getAndIncrement() == 0) {
+                try {
+                    worker.schedule(this::drain);
+                } catch (RuntimeException rejected) {
+                    // The worker is disposed (cancelled, or the scheduler shut down): nothing more to deliver.
+                    wip.set(0);
+                }
+            }
+        }
+
+        private void drain() {
+            int missed = 1;
+            do {
+                while (!cancelled && requested.get() > 0) {
+                    T next;
+                    synchronized (queue) {
+                        next = queue.poll();
+                    }
+                    if (next == null) {
+                        break;
+                    }
+                    if (requested.get() != Long.MAX_VALUE) {
+                        requested.decrementAndGet();
+                    }
+                    actual.onNext(next);
+                }
+                boolean empty;
+                synchronized (queue) {
+                    empty = queue.isEmpty();
+                }
+                if (!cancelled && done && empty) {
+                    cancelled = true;
+                    actual.onComplete();
+                    worker.dispose();
+                    return;
+                }
+                missed = wip.addAndGet(-missed);
+            } while (missed != 0);
+        }
     }
 }

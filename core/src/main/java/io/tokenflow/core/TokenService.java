@@ -100,8 +100,10 @@ public final class TokenService implements Disposable {
 
     /**
      * The service's states: hot, replays the latest to a new subscriber, then one element per
-     * status change, in order. Completes after {@code STOPPED}. A subscriber that does not keep up
-     * gets the latest state only; none can block the service or make it buffer.
+     * status change, in order. Completes after {@code STOPPED}. Delivered on a worker of the
+     * builder's scheduler. A subscriber with demand gets every change once, in order; while it has
+     * none (or falls more than 64 behind) it is handed the latest state only; none can block the
+     * service or make it buffer without bound.
      */
     public Flux<WorkloadState> states() {
         return engine.states();
