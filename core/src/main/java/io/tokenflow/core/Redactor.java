@@ -2,6 +2,8 @@ package io.tokenflow.core;
 
 import com.nimbusds.oauth2.sdk.ParseException;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -39,7 +41,10 @@ final class Redactor {
 
     /**
      * The credentials {@code request} carries, and the access token being renewed: it is not sent,
-     * but the server knows it and may quote it (a description naming the token it revokes).
+     * but the server knows it and may quote it (a description naming the token it revokes). Each
+     * in every spelling it has on the wire: as is, and form-encoded (the form body, and the
+     * pre-encoded parts of HTTP Basic, RFC 6749 §2.3.1) with a space as {@code +} or {@code %20};
+     * percent escapes match in either letter case.
      */
     static Redactor forRequest(HTTPRequest request, @Nullable String clientSecret, @Nullable String refreshToken,
                                @Nullable String heldAccessToken) {
@@ -65,7 +70,14 @@ final class Redactor {
         } catch (ParseException | RuntimeException noForm) {
             // Nothing more to hide than what we were given.
         }
-        return new Redactor(secrets);
+        List<String> spelled = new ArrayList<>(secrets.size() * 3);
+        for (String secret : secrets) {
+            spelled.add(secret);
+            String form = URLEncoder.encode(secret, StandardCharsets.UTF_8);
+            spelled.add(form);
+            spelled.add(form.replace("+", "%20"));
+        }
+        return new Redactor(spelled);
     }
 
     /** Also cuts every string value of {@code body} (of 8 characters or more: shorter ones are words, not credentials). */
