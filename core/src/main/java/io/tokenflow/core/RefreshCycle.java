@@ -2,6 +2,7 @@ package io.tokenflow.core;
 
 import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -12,6 +13,9 @@ import reactor.core.publisher.Mono;
  * {@link Held} and hands back a credential (or an error) for the engine to adopt.
  */
 final class RefreshCycle {
+
+    /** The refusals of a refresh token after which a client with a grant of its own uses that instead. */
+    private static final Set<String> FALL_BACK_ON = Set.of("invalid_grant", "unauthorized_client", "unsupported_grant_type");
 
     /** What a cycle needs to know of its service's state; answered by the engine, without blocking. */
     interface Held {
@@ -70,7 +74,38 @@ final class RefreshCycle {
     private Mono<Credential> fetchAndSave(@Nullable Credential base) {
         return endpoint.fetch(base)
                 .onErrorResume(RefreshCycle::isInvalidGrant, invalidGrant -> reloadAfterInvalidGrant(base, invalidGrant))
-                .flatMap(this::save);
+                .flatMap(this::save)
+                .onErrorResume(refused -> canFallBack(base, refused), refused -> ownGrant(base, refused));
+    }
+
+    /**
+     * Whether {@code refused} is a refresh token turned down for good ({@code invalid_grant}: expired,
+     * revoked; {@code unauthorized_client}, {@code unsupported_grant_type}: the client may not use
+     * the grant) while the client has a grant of its own: a refresh token it may never have asked
+     * for (some servers hand one out with {@code client_credentials}) must not lock it out.
+     */
+    private boolean canFallBack(@Nullable Credential base, Throwable refused) {
+        return endpoint.hasOwnGrant() && base != null && base.refreshToken().isPresent()
+                && refused instanceof TokenEndpointException te
+                && te.failure().oauthError().filter(FALL_BACK_ON::contains).isPresent();
+    }
+
+    /**
+     * One request with the client's own grant, the refresh token dropped. When the client may not
+     * use that grant either, the refusal of the refresh token is what it gets (log in again).
+     * The new credential replaces the stored one (which had the refresh token) on purpose.
+     */
+    private Mono<Credential> ownGrant(Credential base, Throwable refused) {
+        log.fallingBackToOwnGrant(refused);
+        return endpoint.fetchWithOwnGrant(base)
+                .onErrorMap(RefreshCycle::mayNotUseOwnGrant, notAllowed -> refused)
+                .flatMap(fresh -> store.clear().then(save(fresh)));
+    }
+
+    private static boolean mayNotUseOwnGrant(Throwable e) {
+        return e instanceof TokenEndpointException te
+                && te.failure().oauthError().filter(c -> c.equals("unauthorized_client") || c.equals("unsupported_grant_type"))
+                .isPresent();
     }
 
     /**

@@ -85,6 +85,12 @@ final class ServiceLog {
         log.debug("{}: token request failed, retry {} of {}: {}", name, retry, maxRetries, failure.getMessage());
     }
 
+    /** INFO: a refresh token was turned down and the client uses its own grant instead. */
+    void fallingBackToOwnGrant(Throwable refused) {
+        log.info("{}: the refresh token was refused ({}); using the client's own grant instead", name,
+                refused instanceof TokenEndpointException te ? te.failure() : refused.toString());
+    }
+
     void notSaved(Throwable error) {
         log.warn("{}: the new token is used but could not be saved to {}: {}", name, store, error.toString());
     }

@@ -8,8 +8,24 @@ import reactor.core.publisher.Mono;
 /** The seam between the engine and the wire ({@link TokenEndpointClient}): one token request per subscription. */
 interface TokenEndpoint {
 
-    /** Fetches a new credential, renewing {@code current} (its refresh token, if any). */
+    /**
+     * Fetches a new credential, renewing {@code current}: with its refresh token when it has one,
+     * else with the client's own grant.
+     */
     Mono<Credential> fetch(@Nullable Credential current);
+
+    /**
+     * Fetches a new credential with the client's own grant although {@code current} has a refresh
+     * token (it was refused): the new credential does not keep that refresh token, and the server
+     * quoting it is still redacted. Only for a client that {@link #hasOwnGrant()}.
+     */
+    Mono<Credential> fetchWithOwnGrant(Credential current);
+
+    /**
+     * Whether the client can get a token without a refresh token: it authenticates itself
+     * ({@code client_credentials}). A public client cannot.
+     */
+    boolean hasOwnGrant();
 
     URI endpoint();
 

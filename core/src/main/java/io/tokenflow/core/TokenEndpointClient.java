@@ -53,6 +53,11 @@ final class TokenEndpointClient implements TokenEndpoint {
         return settings.clientAuth().clientId();
     }
 
+    @Override
+    public boolean hasOwnGrant() {
+        return !(settings.clientAuth() instanceof ClientAuth.Public);
+    }
+
     /**
      * One token request: the refresh_token grant when {@code current} has a refresh token, else
      * client_credentials. A server that does not rotate the refresh token keeps the old one.
@@ -62,8 +67,20 @@ final class TokenEndpointClient implements TokenEndpoint {
      */
     @Override
     public Mono<Credential> fetch(@Nullable Credential current) {
+        return fetch(current, false);
+    }
+
+    @Override
+    public Mono<Credential> fetchWithOwnGrant(Credential current) {
+        return fetch(current, true);
+    }
+
+    /** @param ownGrant whether to use the client's own grant even though {@code current} has a refresh token */
+    private Mono<Credential> fetch(@Nullable Credential current, boolean ownGrant) {
         String refreshToken = current == null ? null : current.refreshToken().orElse(null);
-        Mono<HTTPRequest> request = Mono.fromCallable(() -> requests.build(refreshToken, now()));
+        String grantRefreshToken = ownGrant ? null : refreshToken;
+        Credential renewing = ownGrant && current != null ? current.toBuilder().refreshToken(null).build() : current;
+        Mono<HTTPRequest> request = Mono.fromCallable(() -> requests.build(grantRefreshToken, now()));
         if (settings.clientAuth().signs()) {
             // Signing draws on SecureRandom, which reads /dev/urandom: a blocking call that must not
             // run on the event loop or on the engine's (non-blocking) scheduler threads.
@@ -74,7 +91,7 @@ final class TokenEndpointClient implements TokenEndpoint {
             Redactor redactor = Redactor.forRequest(built, settings.clientAuth().secretForScans(), refreshToken, heldToken);
             return post.send(built)
                     .timeout(exchangeTimeout, Schedulers.parallel())
-                    .map(answer -> parser.parse(answer, current, redactor))
+                    .map(answer -> parser.parse(answer, renewing, redactor))
                     .onErrorMap(e -> transportFailure(e, redactor))
                     .flatMap(this::outcome);
         });

@@ -178,6 +178,17 @@ class ChaosSoakTest {
             return FakeTokenEndpoint.ENDPOINT;
         }
 
+        /** As the confidential client it stands in for. */
+        @Override
+        public boolean hasOwnGrant() {
+            return true;
+        }
+
+        @Override
+        public Mono<Credential> fetchWithOwnGrant(Credential current) {
+            return fetch(current.toBuilder().refreshToken(null).build());
+        }
+
         @Override
         public String clientId() {
             return FakeTokenEndpoint.CLIENT_ID;

@@ -82,6 +82,12 @@ final class FakeTokenEndpoint implements TokenEndpoint {
         });
     }
 
+    /** Counted like any request; answered like one for a credential without a refresh token. */
+    @Override
+    public Mono<Credential> fetchWithOwnGrant(Credential current) {
+        return fetch(current.toBuilder().refreshToken(null).build());
+    }
+
     Function<@Nullable Credential, Mono<Credential>> ok(Duration lifetime) {
         return current -> Mono.fromSupplier(() -> credential(lifetime));
     }
@@ -133,6 +139,12 @@ final class FakeTokenEndpoint implements TokenEndpoint {
     @Override
     public String clientId() {
         return CLIENT_ID;
+    }
+
+    /** As the confidential client of {@link Services#on}: it has {@code client_credentials}. */
+    @Override
+    public boolean hasOwnGrant() {
+        return true;
     }
 
     @Override

@@ -158,6 +158,12 @@ class FaultMatrixTest {
 
     // ------------------------------------------------------------------ the table
 
+    /**
+     * A confidential client whose refresh token is refused for good falls back to its own grant at
+     * once (issue 12.1): the refresh and that one request, both at the refresh instant.
+     */
+    private static final String OWN_GRANT_FALLBACK = "40.0 40.0";
+
     static Stream<Row> rows() {
         return Stream.of(
                 // 4xx without an RFC 6749 error: a WAF, proxy or gateway answered.
@@ -165,11 +171,14 @@ class FaultMatrixTest {
                 transientRow("HTML 401 from a proxy", 401, wire(html(401, "<html><h1>401 Authorization Required</h1></html>"))),
                 transientRow("empty 400", 400, wire(aResponse().withStatus(400))),
                 // 4xx with one of RFC 6749's six token errors; the description quotes secrets.
-                permanentRow("400 invalid_grant", 400, "invalid_grant", wire(oauthError(400, "invalid_grant"))),
+                permanentRow("400 invalid_grant, then one request with the client's own grant", 400, "invalid_grant",
+                        wire(oauthError(400, "invalid_grant"))).times(OWN_GRANT_FALLBACK),
                 permanentRow("401 invalid_client", 401, "invalid_client", wire(oauthError(401, "invalid_client"))),
                 permanentRow("400 invalid_request", 400, "invalid_request", wire(oauthError(400, "invalid_request"))),
-                permanentRow("400 unauthorized_client", 400, "unauthorized_client", wire(oauthError(400, "unauthorized_client"))),
-                permanentRow("400 unsupported_grant_type", 400, "unsupported_grant_type", wire(oauthError(400, "unsupported_grant_type"))),
+                permanentRow("400 unauthorized_client, then one request with the client's own grant", 400, "unauthorized_client",
+                        wire(oauthError(400, "unauthorized_client"))).times(OWN_GRANT_FALLBACK),
+                permanentRow("400 unsupported_grant_type, then one request with the client's own grant", 400, "unsupported_grant_type",
+                        wire(oauthError(400, "unsupported_grant_type"))).times(OWN_GRANT_FALLBACK),
                 permanentRow("400 invalid_scope", 400, "invalid_scope", wire(oauthError(400, "invalid_scope"))),
                 // Throttling, timeouts, server errors.
                 transientRow("429 Retry-After: 3 (seconds)", 429, wire(aResponse().withStatus(429).withHeader("Retry-After", "3")))
@@ -900,6 +909,20 @@ class FaultMatrixTest {
             synchronized (startedAt) {
                 return startedAt.stream().skip(1).map(FaultMatrixTest::seconds).collect(Collectors.joining(" "));
             }
+        }
+
+        @Override
+        public Mono<Credential> fetchWithOwnGrant(Credential current) {
+            return Mono.defer(() -> {
+                startedAt.add(clock.now(TimeUnit.MILLISECONDS) - T0.toEpochMilli());
+                inFlight.incrementAndGet();
+                return client.fetchWithOwnGrant(current).doFinally(signal -> inFlight.decrementAndGet());
+            });
+        }
+
+        @Override
+        public boolean hasOwnGrant() {
+            return client.hasOwnGrant();
         }
 
         @Override

@@ -184,7 +184,7 @@ class StateMachineTest extends VirtualTimeEngineTest {
         clock.advanceTimeBy(Duration.ofMinutes(55));
 
         assertThat(service.state().status()).isEqualTo(UNAUTHENTICATED);
-        assertThat(fake.requests()).isEqualTo(2);
+        assertThat(fake.requests()).as("the first token, the refresh, and one with the client's own grant").isEqualTo(3);
         StepVerifier.create(service.token()).expectError(TokenUnavailableException.class).verify(Duration.ofSeconds(1));
     }
 
