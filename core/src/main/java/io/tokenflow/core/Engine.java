@@ -108,7 +108,10 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         });
     }
 
-    /** See {@link TokenService#tokenRejected}: one refresh per token generation, however often its token is rejected. */
+    /**
+     * See {@link TokenService#tokenRejected}: one refresh per token generation, however often its
+     * token is rejected, and none for a rejection within a pause ({@link Rejections}).
+     */
     Mono<AccessToken> tokenRejected(AccessToken rejected) {
         Mono<AccessToken> refreshing = write(() -> {
             ServiceState s = state;
@@ -120,8 +123,18 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             if (s.rejected()) {
                 return s.job() != null ? s.job().shared() : null;
             }
+            long now = nowMillis();
+            Mono<AccessToken> stillServed = s.servable(now);
+            if (stillServed != null && s.rejections().paused(now)) {
+                if (!s.rejections().warned()) {
+                    log.rejectionsPaused(s.rejections().streak(), Instant.ofEpochMilli(s.rejections().pausedUntil()));
+                }
+                state = s.withPausedRejection(now);
+                // No newer token: the caller keeps the answer it got.
+                return stillServed;
+            }
             log.rejected();
-            state = s.rejectedNow();
+            state = s.rejectedNow(now);
             return joinOrInstall(s.status() == Status.RUNNING);
         });
         return refreshing == null ? token() : refreshing.onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));

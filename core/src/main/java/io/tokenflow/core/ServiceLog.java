@@ -2,6 +2,7 @@ package io.tokenflow.core;
 
 import io.tokenflow.core.WorkloadState.Status;
 import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,13 @@ final class ServiceLog {
 
     void rejected() {
         log.info("{}: a resource server rejected the current token; reloading the credential and refreshing", name);
+    }
+
+    /** WARN, once per pause: the resource server rejects new tokens; rejections refresh nothing until {@code until}. */
+    void rejectionsPaused(int refreshes, Instant until) {
+        log.warn("{}: a resource server rejected the tokens of {} rejection-driven refresh(es) soon after they were issued: "
+                + "it probably expects another audience or scope (check scopes(..) and requestParameter(\"audience\", ..) "
+                + "against what it requires); its rejections refresh nothing until {}", name, refreshes, until);
     }
 
     void adoptingExternal() {

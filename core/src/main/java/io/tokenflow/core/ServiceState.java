@@ -22,12 +22,13 @@ import reactor.core.publisher.Mono;
  * @param generation incremented by every adopted token
  * @param job the refresh in flight, which callers join; {@code null} when none runs
  * @param rejected a resource server rejected this generation's token (one refresh per generation)
+ * @param rejections how rejections may drive refreshes across generations (pauses while they go on)
  * @param streakStart epoch ms of the first failure of the current failure streak; {@link #NO_STREAK} without one
  * @param lastError the last failure of the streak, the cause handed to callers that fail fast
  */
 record ServiceState(WorkloadState state, @Nullable Credential credential, @Nullable Mono<AccessToken> hot,
-                    long validUntil, long generation, @Nullable RefreshJob job, boolean rejected, long streakStart,
-                    @Nullable TokenEndpointException lastError) {
+                    long validUntil, long generation, @Nullable RefreshJob job, boolean rejected, Rejections rejections,
+                    long streakStart, @Nullable TokenEndpointException lastError) {
 
     /** {@link #validUntil()} when no token is served. */
     static final long NO_TOKEN = Long.MIN_VALUE;
@@ -37,7 +38,7 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
     /** Before the first token: {@code STARTING}, no credential, no job, no streak. */
     static ServiceState starting(Instant now) {
         WorkloadState starting = new WorkloadState(Status.STARTING, now, Optional.empty(), Optional.empty(), Optional.empty(), 0);
-        return new ServiceState(starting, null, null, NO_TOKEN, 0, null, false, NO_STREAK, null);
+        return new ServiceState(starting, null, null, NO_TOKEN, 0, null, false, Rejections.NONE, NO_STREAK, null);
     }
 
     Status status() {
@@ -87,27 +88,38 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
         return TokenUnavailableException.of(state, retryAfter, endpoint, clientId, cause != null ? cause : lastError);
     }
 
+    /** A rejection at {@code now} within the pause: nothing is refreshed; the pause is reported once. */
+    ServiceState withPausedRejection(long now) {
+        return new ServiceState(state, credential, hot, validUntil, generation, job, rejected, rejections.pausedRejection(now),
+                streakStart, lastError);
+    }
+
     ServiceState withJob(RefreshJob job) {
-        return new ServiceState(state, credential, hot, validUntil, generation, job, rejected, streakStart, lastError);
+        return new ServiceState(state, credential, hot, validUntil, generation, job, rejected, rejections, streakStart, lastError);
     }
 
     ServiceState withoutJob() {
-        return new ServiceState(state, credential, hot, validUntil, generation, null, rejected, streakStart, lastError);
+        return new ServiceState(state, credential, hot, validUntil, generation, null, rejected, rejections, streakStart, lastError);
     }
 
     /** Holds {@code credential} (a new refresh token to try) without serving anything new. */
     ServiceState withCredential(Credential credential) {
-        return new ServiceState(state, credential, hot, validUntil, generation, job, rejected, streakStart, lastError);
+        return new ServiceState(state, credential, hot, validUntil, generation, job, rejected, rejections, streakStart, lastError);
     }
 
     /** The held token leaves the hot path; the status stays. */
     ServiceState withoutToken() {
-        return new ServiceState(state, credential, null, NO_TOKEN, generation, job, rejected, streakStart, lastError);
+        return new ServiceState(state, credential, null, NO_TOKEN, generation, job, rejected, rejections, streakStart, lastError);
     }
 
-    /** A resource server rejected this generation's token: it leaves the hot path, and is not refreshed for again. */
-    ServiceState rejectedNow() {
-        return new ServiceState(state, credential, null, NO_TOKEN, generation, job, true, streakStart, lastError);
+    /**
+     * A resource server rejected this generation's token at {@code now} and a refresh starts: the
+     * token leaves the hot path, this generation is not refreshed for again, and the next pause of
+     * rejection-driven refreshes begins.
+     */
+    ServiceState rejectedNow(long now) {
+        return new ServiceState(state, credential, null, NO_TOKEN, generation, job, true, rejections.refreshing(now), streakStart,
+                lastError);
     }
 
     /**
@@ -122,7 +134,7 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
         WorkloadState running = new WorkloadState(Status.RUNNING, status() == Status.RUNNING ? state.since() : now,
                 token.expiresAt().or(() -> Optional.ofNullable(plan.expiresAt())), Optional.empty(), Optional.empty(), 0);
         return new ServiceState(running, credential, Mono.just(token), plan.validUntil(), generation + 1, stillRunning, false,
-                NO_STREAK, null);
+                rejections, NO_STREAK, null);
     }
 
     /**
@@ -139,7 +151,7 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
                 keepToken ? state.tokenExpiresAt() : Optional.empty(), Optional.of(error.failure()),
                 next.hasAttempt() ? Optional.of(Instant.ofEpochMilli(next.attemptAt())) : Optional.empty(), failures);
         return new ServiceState(moved, credential, keepToken ? hot : null, keepToken ? validUntil : NO_TOKEN, generation,
-                null, rejected, streakStart, error);
+                null, rejected, rejections, streakStart, error);
     }
 
     /**
@@ -149,13 +161,13 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
     ServiceState expired(Instant now, int failures, long streakStart) {
         WorkloadState authRetrying = new WorkloadState(Status.AUTH_RETRYING, now, Optional.empty(), state.lastFailure(),
                 state.nextAttemptAt(), failures);
-        return new ServiceState(authRetrying, credential, null, NO_TOKEN, generation, job, rejected, streakStart, lastError);
+        return new ServiceState(authRetrying, credential, null, NO_TOKEN, generation, job, rejected, rejections, streakStart, lastError);
     }
 
     /** Disposed, {@code STOPPED}: nothing is served and no job runs; the last failure stays readable. */
     ServiceState stopped(Instant now) {
         WorkloadState stopped = new WorkloadState(Status.STOPPED, now, Optional.empty(), state.lastFailure(), Optional.empty(),
                 state.consecutiveFailures());
-        return new ServiceState(stopped, credential, null, NO_TOKEN, generation, null, rejected, streakStart, lastError);
+        return new ServiceState(stopped, credential, null, NO_TOKEN, generation, null, rejected, rejections, streakStart, lastError);
     }
 }

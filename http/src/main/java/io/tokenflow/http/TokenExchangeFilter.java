@@ -34,12 +34,14 @@ import reactor.core.publisher.Mono;
  *       In {@code STARTING} the request waits for the first token (bound it with {@code timeout}).</li>
  *   <li><b>Self-heal.</b> A {@code 401} whose {@code WWW-Authenticate} holds a challenge of the
  *       token's type with {@code error="invalid_token"} (RFC 6750), or any {@code 401} after
- *       {@link #retryOnAny401()}: the first response's body is released, the token is reported with
- *       {@link TokenService#tokenRejected(AccessToken)}, and the request is sent once more with the
- *       token that returns. A second {@code 401} reaches the caller as it is. Should
+ *       {@link #retryOnAny401()}: the token is reported with
+ *       {@link TokenService#tokenRejected(AccessToken)}; when a newer token comes back, the first
+ *       response's body is released and the request is sent once more with it. A second {@code 401}
+ *       reaches the caller as it is, and so does the first when no newer token comes back (the
+ *       service pauses refreshes that a resource server rejecting every token would drive). Should
  *       {@code tokenRejected} fail, the caller gets its {@link TokenUnavailableException}. The request
- *       body is written twice then, so it must be re-subscribable (any {@code BodyInserter} built from
- *       a value is).</li>
+ *       body is written twice on a retry, so it must be re-subscribable (any {@code BodyInserter}
+ *       built from a value is).</li>
  * </ul>
  *
  * <p>Redirects are followed, if at all, by the underlying HTTP client, below this filter: Reactor
@@ -89,11 +91,22 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
             return next.exchange(request);
         }
         return tokens.token().flatMap(token -> next.exchange(withToken(request, token))
-                .flatMap(response -> isRejection(response, token)
-                        ? response.releaseBody()
-                                .then(Mono.defer(() -> tokens.tokenRejected(token)))
-                                .flatMap(fresh -> next.exchange(withToken(request, fresh)))
-                        : Mono.just(response)));
+                .flatMap(response -> isRejection(response, token) ? retryOnce(request, next, response, token) : Mono.just(response)));
+    }
+
+    /**
+     * Reports the rejected token and sends the request once more with the token that returns. When
+     * none newer comes back (the service pauses refreshes a resource server keeps driving), the
+     * rejection is the caller's answer, body and all. The first response's body is released
+     * before the retry, and on error or cancellation while waiting for the token.
+     */
+    private Mono<ClientResponse> retryOnce(ClientRequest request, ExchangeFunction next, ClientResponse rejected,
+                                           AccessToken token) {
+        return tokens.tokenRejected(token)
+                .onErrorResume(e -> rejected.releaseBody().then(Mono.error(e)))
+                .doOnCancel(() -> rejected.releaseBody().subscribe(null, e -> { }))
+                .flatMap(fresh -> fresh.equals(token) ? Mono.just(rejected)
+                        : rejected.releaseBody().then(Mono.defer(() -> next.exchange(withToken(request, fresh)))));
     }
 
     private boolean isRejection(ClientResponse response, AccessToken token) {

@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.tokenflow.core.RetryPolicy;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import io.tokenflow.core.WorkloadState.Status;
@@ -34,6 +35,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 class TokenExchangeFilterTest {
 
@@ -214,17 +216,45 @@ class TokenExchangeFilterTest {
 
     @Test
     void rejectedResponsesAreReleasedSoASingleConnectionPoolNeverRunsDry() {
-        running("first", "second", "third");
+        String[] values = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "token-" + i).toArray(String[]::new);
+        WireMocks.tokens(idp, values);
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        tokens = TokenService.builder()
+                .tokenEndpoint(java.net.URI.create(WireMocks.url(idp, "/token")))
+                .clientCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET)
+                .retryPolicy(RetryPolicy.defaults().withMaxRetries(0))
+                .scheduler(clock)
+                .build();
+        States.await(tokens, Status.RUNNING);
         apiRejects("/data");
         WebClient client = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1"));
 
         // One pooled connection, 2 s to acquire it: a first 401 left unreleased would hold it, and
-        // the retry would time out acquiring.
+        // the retry would time out acquiring. Each call comes after the service's pause of
+        // rejection-driven refreshes is over, so each one retries.
         for (int i = 0; i < 25; i++) {
+            clock.advanceTimeBy(Duration.ofMinutes(11));
             assertThat(call(client, WireMocks.url(api, "/data")).status()).isEqualTo(401);
         }
 
         assertThat(authorizationsReceived("/data")).hasSize(50);
+        clock.dispose();
+    }
+
+    @Test
+    void aRejectionThatBringsNoNewerTokenReachesTheCallerWithoutARetryAndItsBodyIntact() {
+        running("first", "second", "third");
+        apiRejects("/data");
+        WebClient client = webClient(TokenExchangeFilter.forHosts(tokens, "127.0.0.1"));
+        assertThat(call(client, WireMocks.url(api, "/data")).status()).isEqualTo(401);
+
+        // Within the service's pause: no refresh, the same token back, the 401 passed on as it is.
+        for (int i = 0; i < 25; i++) {
+            assertThat(call(client, WireMocks.url(api, "/data"))).isEqualTo(new Reply(401, "token rejected"));
+        }
+
+        assertThat(authorizationsReceived("/data")).hasSize(2 + 25);
+        idp.verify(2, postRequestedFor(urlEqualTo("/token")));
     }
 
     @Test
