@@ -19,4 +19,16 @@ public final class CredentialBusyException extends TokenflowException {
         return new CredentialBusyException("credential file is locked by another process: " + lockFile
                 + " (waited " + waited + "); nothing was written");
     }
+
+    /**
+     * The store can be read but not written here (a read-only mount, such as a Kubernetes Secret
+     * volume, or a folder this process may not write), so it cannot be refreshed: whoever writes it
+     * does that. Transient: the store is read again at every attempt and its changes are adopted.
+     *
+     * @param why what makes it read-only, without secrets
+     */
+    public static CredentialBusyException readOnly(Path file, String why) {
+        return new CredentialBusyException("credential file " + file + " is read-only here (" + why + "): tokenflow does "
+                + "not refresh it; it serves the stored token and adopts what another process writes; nothing was written");
+    }
 }

@@ -49,13 +49,22 @@ final class RefreshCycle {
     }
 
     /**
-     * Lease, load, then adopt what the store holds or fetch and save; the lease is released on
-     * success, error and cancellation. Lazy: each subscription is one attempt.
+     * Load, and adopt what the store holds when it is worth it; only otherwise take the lease,
+     * load again (another holder may have refreshed meanwhile), then adopt or fetch and save. The
+     * lease is released on success, error and cancellation. Reading first means a store that can
+     * be read but not locked (a read-only mount) still serves its valid credential. Lazy: each
+     * subscription is one attempt.
      *
      * @param startGeneration the generation of the job's start: a token adopted since (another
      *     holder's, found through the store) finishes the job without a request
      */
     Mono<Credential> run(long startGeneration) {
+        return store.load()
+                .filter(held::adoptable)
+                .switchIfEmpty(Mono.defer(() -> underLease(startGeneration)));
+    }
+
+    private Mono<Credential> underLease(long startGeneration) {
         return Mono.usingWhen(store.acquireRefreshLease(),
                 lease -> store.load()
                         .flatMap(stored -> held.adoptable(stored) ? Mono.just(stored)

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -164,6 +165,32 @@ final class CredentialFile {
         } catch (IOException e) {
             throw CredentialFileException.unwritable(file, e);
         }
+    }
+
+    /**
+     * Why this process cannot create files next to the credential file, when {@code failure} (of
+     * such an attempt) comes from that: a folder it may not write, or a read-only file system (a
+     * Kubernetes Secret or ConfigMap volume). {@code null} for any other failure. Decided by the
+     * exception's type and the file store, not by its text.
+     */
+    @Nullable String whyReadOnly(IOException failure) {
+        if (failure instanceof AccessDeniedException) {
+            return "its folder is not writable by this process";
+        }
+        try {
+            Path existing = folder;
+            while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
+            }
+            // access(2) answers for the mount as it is (a read-only bind mount included), where
+            // FileStore.isReadOnly() may name the underlying, writable file system.
+            if (existing != null && (!Files.isWritable(existing) || Files.getFileStore(existing).isReadOnly())) {
+                return "its folder is on a read-only file system, or not writable by this process";
+            }
+        } catch (IOException | RuntimeException unknown) {
+            // Not known to be read-only.
+        }
+        return null;
     }
 
     /** Opens (creating it {@code 0600}) the lock file next to the credential file. */

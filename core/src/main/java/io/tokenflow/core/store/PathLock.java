@@ -62,6 +62,8 @@ final class PathLock {
     private final ArrayDeque<Acquisition> waiting = new ArrayDeque<>();
     private @Nullable Acquisition owner;
 
+    private volatile boolean warnedReadOnly;
+
     // Guarded by io.
     private @Nullable FileChannel channel;
     private @Nullable FileLock osLock;
@@ -187,6 +189,16 @@ final class PathLock {
         }
     }
 
+    /** The store cannot be locked because this process may not write next to it: reported once at WARN. */
+    private CredentialBusyException readOnly(String why) {
+        CredentialBusyException busy = CredentialBusyException.readOnly(file.path(), why);
+        if (!warnedReadOnly) {
+            warnedReadOnly = true;
+            log.warn("{}", busy.getMessage());
+        }
+        return busy;
+    }
+
     /** The owner is done: the next live waiter in the JVM, if any, starts taking the OS lock. */
     private void handOff() {
         Acquisition next;
@@ -255,7 +267,8 @@ final class PathLock {
             try {
                 locked = tryLockFile(lease);
             } catch (IOException e) {
-                end(CredentialFileException.lockUnusable(lockFile, e));
+                String readOnly = file.whyReadOnly(e);
+                end(readOnly == null ? CredentialFileException.lockUnusable(lockFile, e) : readOnly(readOnly));
                 return;
             } catch (RuntimeException e) {
                 end(e);
