@@ -4,8 +4,12 @@ import io.tokenflow.core.CredentialBusyException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,9 +30,14 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * This JVM's one holder of the cross-process lock on a credential file: a {@code FileChannel}
- * lock on {@code <file>.lock}, shared by every store instance on the same canonical path (one
- * channel per file in the JVM, so no {@code OverlappingFileLockException}, and no second channel
- * whose close would drop the lock).
+ * lock on {@code <file>.lock}, shared by every store instance on the same file however it is
+ * spelled ({@link #canonical}: symlinks, {@code ..}, folders created later, letter case).
+ *
+ * <p>Should two holders meet on one file anyway (two class loaders each have their own), the lock
+ * still excludes: a lock taken through the other's channel is busy
+ * ({@code OverlappingFileLockException} is never an error), and no holder closes its channel
+ * while the file is in use, since closing any channel drops every POSIX lock of the process on
+ * the file, the other holder's included.
  *
  * <p>In the JVM, would-be holders queue (FIFO, asynchronously: nobody blocks a thread while
  * waiting); the head of the queue polls {@code tryLock()} on {@code boundedElastic} with a short
@@ -66,6 +75,8 @@ final class PathLock {
 
     // Guarded by io.
     private @Nullable FileChannel channel;
+    /** {@link #lockFileKey()} when {@link #channel} was opened. */
+    private @Nullable Object channelKey;
     private @Nullable FileLock osLock;
     private boolean leaseHeld;
 
@@ -79,17 +90,30 @@ final class PathLock {
         return LOCKS.computeIfAbsent(canonical(file), PathLock::new);
     }
 
-    /** {@code file} with its folder's real path (links resolved), so that two spellings of one file share a holder. */
+    /**
+     * {@code file} as the JVM knows it, so that every spelling of one file shares a holder: the
+     * real path (links resolved, real letter case) of its deepest folder that exists, followed by
+     * the names that do not exist yet. A folder created later under a symlink resolves like the
+     * real one.
+     */
     static Path canonical(Path file) throws IOException {
         Path absolute = file.toAbsolutePath().normalize();
-        Path folder = absolute.getParent();
-        if (folder == null || absolute.getFileName() == null) {
+        if (absolute.getParent() == null || absolute.getFileName() == null) {
             throw new IllegalArgumentException("not a file path: " + file);
         }
-        try {
-            return folder.toRealPath().resolve(absolute.getFileName());
-        } catch (NoSuchFileException notYetCreated) {
-            return absolute;
+        Path existing = absolute.getParent();
+        Path missing = absolute.getFileName();
+        while (true) {
+            try {
+                return existing.toRealPath().resolve(missing);
+            } catch (NoSuchFileException notYetCreated) {
+                Path parent = existing.getParent();
+                if (parent == null) {
+                    return absolute;
+                }
+                missing = existing.getFileName().resolve(missing);
+                existing = parent;
+            }
         }
     }
 
@@ -148,14 +172,19 @@ final class PathLock {
                 .flatMap(done -> done ? Mono.<Void>empty() : locked);
     }
 
+    /**
+     * One try for the OS lock. A lock held through another channel of this JVM (another holder of
+     * the same file: another class loader, or a spelling {@link #canonical} could not resolve) shows
+     * as {@code OverlappingFileLockException}: busy, like a lock held by another process.
+     */
     private boolean tryLockFile(boolean lease) throws IOException {
         synchronized (io) {
-            FileChannel open = channel;
-            if (open == null) {
-                open = file.openLockFile();
-                channel = open;
+            FileLock lock;
+            try {
+                lock = openChannel().tryLock();
+            } catch (OverlappingFileLockException heldInThisJvm) {
+                return false;
             }
-            FileLock lock = open.tryLock();
             if (lock == null) {
                 return false;
             }
@@ -165,14 +194,43 @@ final class PathLock {
         }
     }
 
-    /** Drops the OS lock (if held) and closes the channel; the caller holds {@link #io}. */
+    /**
+     * The channel on the lock file, kept open for as long as this holder lives and reopened only
+     * when the lock file was replaced or deleted. Closing a channel drops every POSIX lock this
+     * process holds on the file, through any channel, so a channel is never closed while another
+     * holder might hold the lock through its own. The caller holds {@link #io}.
+     */
+    private FileChannel openChannel() throws IOException {
+        FileChannel open = channel;
+        Object current = lockFileKey();
+        if (open != null && open.isOpen() && current != null && current.equals(channelKey)) {
+            return open;
+        }
+        if (open != null) {
+            // Its file is gone or replaced: nobody locks through it any more.
+            closeQuietly(open);
+        }
+        open = file.openLockFile();
+        channel = open;
+        channelKey = lockFileKey();
+        return open;
+    }
+
+    /** The lock file's identity (device and inode on POSIX), or null when it does not exist or has none. */
+    private @Nullable Object lockFileKey() {
+        try {
+            return Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException | UnsupportedOperationException none) {
+            return null;
+        }
+    }
+
+    /** Drops the OS lock, if held; the channel stays open (see {@link #openChannel}). The caller holds {@link #io}. */
     private void unlockFile() {
         CredentialFile.requireBlockingThread();
         leaseHeld = false;
         FileLock lock = osLock;
         osLock = null;
-        FileChannel open = channel;
-        channel = null;
         try {
             if (lock != null) {
                 lock.release();
@@ -180,10 +238,11 @@ final class PathLock {
         } catch (IOException e) {
             log.debug("releasing the lock on {}: {}", lockFile, e.toString());
         }
+    }
+
+    private void closeQuietly(FileChannel open) {
         try {
-            if (open != null) {
-                open.close();
-            }
+            open.close();
         } catch (IOException e) {
             log.debug("closing {}: {}", lockFile, e.toString());
         }

@@ -40,6 +40,7 @@ final class StoreChild {
         switch (args[0]) {
             case "hold-lease" -> holdLease(file);
             case "save-loop" -> saveLoop(file);
+            case "lock-loop" -> lockLoop(file, Path.of(args[2]));
             case "token-service" -> tokenService(file, URI.create(args[2]), args[3]);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
@@ -53,6 +54,39 @@ final class StoreChild {
 
     private static BufferedReader stdin() {
         return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Until told to stop, takes the lock file's OS lock whenever it can, the way another process
+     * would, and checks the holder file: it must say "free" when the lock is taken (nobody else
+     * holds it), else a violation is counted. Answers the number of times it held the lock and the
+     * violations.
+     */
+    private static void lockLoop(Path lockFile, Path holder) throws Exception {
+        answer("started");
+        BufferedReader commands = stdin();
+        int held = 0;
+        int violations = 0;
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            while (!commands.ready()) {
+                java.nio.channels.FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                    continue;
+                }
+                held++;
+                if (!"free".equals(java.nio.file.Files.readString(holder))) {
+                    violations++;
+                }
+                java.nio.file.Files.writeString(holder, "child");
+                java.nio.file.Files.writeString(holder, "free");
+                lock.release();
+                // Leave the others a moment to take it, as an application between refreshes would.
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+        answer("held " + held + " violations " + violations);
     }
 
     private static void holdLease(Path file) throws Exception {
