@@ -29,6 +29,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     private final ServiceLog log;
     private final TokenEndpoint endpoint;
     private final CredentialStore store;
+    private final boolean storeShared; // given, so others may write it; the default store is this service's alone
     private final Scheduler scheduler;
     private final RetryPolicy policy;
     private final Lifetimes lifetimes;
@@ -47,23 +48,25 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         this.name = "TokenService[" + endpoint.clientId() + " @ " + endpoint.endpoint() + "]";
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
+        this.storeShared = settings.store() != null;
         this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint().toString(), store.describe());
         this.scheduler = settings.scheduler();
         this.policy = settings.effectivePolicy();
         this.lifetimes = settings.lifetimes();
         this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
-        this.jobs = new RefreshJob.Context(cycle, RefreshJob.shortRetry(policy, scheduler, log), stopped.asMono(), this,
-                () -> unavailable(state, null), scheduler);
+        this.jobs = new RefreshJob.Context(cycle, policy, log, stopped.asMono(), this, () -> unavailable(state, null), scheduler);
         this.timers = new Timers(scheduler);
         this.state = ServiceState.starting(now());
         this.feed = new StateFeed(scheduler, state.state());
     }
 
-    /** Watches the store and starts the first fetch. */
+    /** Watches a given store and starts the first fetch. */
     void start() {
-        storeWatch = store.changes()
-                .takeUntilOther(stopped.asMono())
-                .subscribe(this::externalCredential, log::stoppedWatching);
+        if (storeShared) {
+            storeWatch = store.changes()
+                    .takeUntilOther(stopped.asMono())
+                    .subscribe(this::externalCredential, log::stoppedWatching);
+        }
         write(() -> install(true));
     }
 
@@ -234,13 +237,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         Instant now = now();
         Lifetimes.Plan plan = lifetimes.plan(token, now);
         long generation = s.generation() + 1;
-        timers.cancelAll();
-        if (plan.refreshAt() != Lifetimes.NEVER) {
-            timers.attemptIn(plan.refreshAt() - now.toEpochMilli(), () -> proactiveRefresh(generation));
-        }
-        if (plan.validUntil() != Lifetimes.NEVER) {
-            timers.expiryIn(plan.validUntil() - now.toEpochMilli(), () -> expired(generation));
-        }
+        timers.replan(plan, now.toEpochMilli(), () -> proactiveRefresh(generation), () -> expired(generation));
         // Published last, so that an observer reacting to the new state finds its timers in place.
         moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()));
     }

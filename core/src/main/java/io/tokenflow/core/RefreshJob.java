@@ -11,9 +11,9 @@ import reactor.util.retry.Retry;
 
 /**
  * One refresh, single flight: a {@link RefreshCycle} (with the short retry at the start of a
- * failure streak) ending in one cached {@code Mono} that every caller joins. The engine installs
- * a job under its lock and then {@linkplain #start() subscribes} it itself, so a caller's
- * cancellation never cancels it; the stop signal does.
+ * failure streak) whose one outcome every caller joins ({@link Join}: linear in the number of
+ * callers). The engine installs a job under its lock and then {@linkplain #start() subscribes} it
+ * itself, so a caller's cancellation never cancels it; the stop signal does.
  */
 final class RefreshJob {
 
@@ -29,11 +29,13 @@ final class RefreshJob {
     /**
      * What every job of one service shares.
      *
-     * @param shortRetry applied to jobs that start a failure streak
+     * @param policy the short retry's, applied to jobs that start a failure streak (built per such
+     *     job: an idle service holds no retry spec)
+     * @param log the service's log, for the short retry's DEBUG lines
      * @param stopped completes when the service is disposed: cancels the job
      * @param whenStopped what callers of a job cancelled by the stop signal get
      */
-    record Context(RefreshCycle cycle, Retry shortRetry, Mono<Void> stopped, Outcome outcome,
+    record Context(RefreshCycle cycle, RetryPolicy policy, ServiceLog log, Mono<Void> stopped, Outcome outcome,
                    Supplier<? extends Throwable> whenStopped, Scheduler clock) {
     }
 
@@ -42,7 +44,8 @@ final class RefreshJob {
 
     private final long startGeneration;
     private final int earlierFailures;
-    private final Mono<AccessToken> shared;
+    private final Mono<AccessToken> attempts;
+    private final Join<AccessToken> shared = new Join<>();
     // Written by the job's own sequential chain only.
     private volatile int failedAttempts;
     private volatile long firstFailureAt = NO_FAILURE;
@@ -62,13 +65,14 @@ final class RefreshJob {
                     }
                     failedAttempts++;
                 });
-        Mono<Credential> attempts = shortRetry ? attempt.retryWhen(context.shortRetry()) : attempt;
-        this.shared = attempts
+        Mono<Credential> attempts = shortRetry
+                ? attempt.retryWhen(shortRetry(context.policy(), context.clock(), context.log()))
+                : attempt;
+        this.attempts = attempts
                 .takeUntilOther(context.stopped())
                 .map(credential -> context.outcome().succeeded(this, credential))
                 .onErrorResume(e -> context.outcome().failed(this, e))
-                .switchIfEmpty(Mono.error(context.whenStopped()))
-                .cache();
+                .switchIfEmpty(Mono.error(context.whenStopped()));
     }
 
     /**
@@ -100,14 +104,15 @@ final class RefreshJob {
         return e instanceof TokenEndpointException te ? te.failure().isTransient() : e instanceof CredentialBusyException;
     }
 
-    /** What callers join. */
+    /** What callers join: the job's one outcome, however many subscribe, cancel or come late. */
     Mono<AccessToken> shared() {
         return shared;
     }
 
     /** Subscribes the job on the service's behalf; called once, outside the engine's lock. */
     void start() {
-        shared.subscribe(token -> { }, error -> { });
+        attempts.subscribe(token -> shared.complete(token, null), error -> shared.complete(null, error),
+                () -> shared.complete(null, null));
     }
 
     long startGeneration() {

@@ -16,7 +16,8 @@ import reactor.util.context.Context;
 /**
  * Publishes one service's states. The engine publishes under its lock, so the order is the order
  * of the moves; {@code Sinks.many().replay().latest()} gives a new subscriber the latest state
- * first.
+ * first. The sink is made when {@link #states()} is first called, from the latest state: until
+ * then a state costs a field write.
  *
  * <p>Each subscriber is delivered to on its own worker of the service's scheduler, so that it
  * never blocks the service, through a queue of at most {@value #CAPACITY} states. A subscriber
@@ -29,25 +30,47 @@ final class StateFeed {
     /** States queued for one subscriber at most; beyond it, it is handed the latest only. */
     static final int CAPACITY = 64;
 
-    private final Sinks.Many<WorkloadState> sink = Sinks.many().replay().latest();
-    private final Flux<WorkloadState> states;
+    private final Scheduler scheduler;
+    // Guarded by this. The sink is made for the first subscriber: a service nobody watches holds none.
+    private WorkloadState latest;
+    private boolean completed;
+    private Sinks.@Nullable Many<WorkloadState> sink;
 
     StateFeed(Scheduler scheduler, WorkloadState first) {
-        this.states = new States(sink.asFlux(), scheduler);
-        sink.tryEmitNext(first);
+        this.scheduler = scheduler;
+        this.latest = first;
     }
 
-    void publish(WorkloadState state) {
-        sink.tryEmitNext(state);
+    synchronized void publish(WorkloadState state) {
+        latest = state;
+        if (sink != null) {
+            sink.tryEmitNext(state);
+        }
     }
 
     /** After {@code STOPPED}: every subscriber completes, once it has taken what is queued for it. */
-    void complete() {
-        sink.tryEmitComplete();
+    synchronized void complete() {
+        completed = true;
+        if (sink != null) {
+            sink.tryEmitComplete();
+        }
     }
 
+    /** A new {@code Flux} per call (cheap); each subscriber first gets the latest state. */
     Flux<WorkloadState> states() {
-        return states;
+        return new States(source(), scheduler);
+    }
+
+    private synchronized Flux<WorkloadState> source() {
+        if (sink == null) {
+            Sinks.Many<WorkloadState> made = Sinks.many().replay().latest();
+            made.tryEmitNext(latest);
+            if (completed) {
+                made.tryEmitComplete();
+            }
+            sink = made;
+        }
+        return sink.asFlux();
     }
 
     /** Each subscriber gets its own {@link Delivery} on its own worker. */

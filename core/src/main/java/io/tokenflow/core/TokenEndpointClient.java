@@ -34,11 +34,19 @@ final class TokenEndpointClient implements TokenEndpoint {
     /** The whole exchange, from the first byte sent to the last one read: twice the response timeout. */
     private final Duration exchangeTimeout;
 
-    /** @param settings {@linkplain EndpointSettings#validated() validated} settings */
+    /** @param settings {@linkplain EndpointSettings#validated() validated} settings; sent over the tokenflow-wide {@link Transport} */
     TokenEndpointClient(EndpointSettings settings) {
+        this(settings, Transport.shared());
+    }
+
+    /**
+     * @param settings {@linkplain EndpointSettings#validated() validated} settings
+     * @param transport the shared connections to send with (unless the settings hold the user's {@code HttpClient})
+     */
+    TokenEndpointClient(EndpointSettings settings, Transport transport) {
         this.settings = settings;
         this.requests = new TokenRequests(settings);
-        this.post = new TokenPost(settings);
+        this.post = new TokenPost(settings, transport);
         this.parser = new AnswerParser(settings, requests.scope());
         this.exchangeTimeout = settings.responseTimeout().plus(settings.responseTimeout());
     }
@@ -97,9 +105,9 @@ final class TokenEndpointClient implements TokenEndpoint {
         });
     }
 
+    /** Nothing to release: the connections are the transport's (or the user's). */
     @Override
     public void dispose() {
-        post.dispose();
     }
 
     private Mono<Credential> outcome(Parsed parsed) {
