@@ -172,6 +172,11 @@ final class AnswerParser {
 
     /** {@code Retry-After} as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
     @Nullable Duration retryAfter(@Nullable String header) {
+        return retryAfter(header, now());
+    }
+
+    /** {@code Retry-After} read at {@code now}; null when absent or unreadable. */
+    static @Nullable Duration retryAfter(@Nullable String header, Instant now) {
         if (header == null || header.isBlank()) {
             return null;
         }
@@ -181,7 +186,7 @@ final class AnswerParser {
                 return Duration.ofSeconds(Long.parseLong(value));
             }
             Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            Duration wait = Duration.between(now(), at);
+            Duration wait = Duration.between(now, at);
             return wait.isNegative() ? Duration.ZERO : wait;
         } catch (RuntimeException unreadable) {
             return null;
@@ -189,7 +194,7 @@ final class AnswerParser {
     }
 
     /** The body as a JSON object, whatever its label (some servers call JSON text/plain); null when it is none. */
-    private static @Nullable JSONObject jsonObject(String body) {
+    static @Nullable JSONObject jsonObject(String body) {
         if (!body.stripLeading().startsWith("{")) {
             return null;
         }
@@ -234,7 +239,7 @@ final class AnswerParser {
     }
 
     /** The media type and size of a body, never its content. */
-    private static String describeBody(Answer answer) {
+    static String describeBody(Answer answer) {
         String type = answer.header(HttpHeaderNames.CONTENT_TYPE);
         if (type == null) {
             return "no content type, " + answer.body().length() + " chars";

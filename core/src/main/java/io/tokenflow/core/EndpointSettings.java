@@ -86,6 +86,12 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
                 responseTimeout, allowInsecureHttp, httpClient, clock);
     }
 
+    /** Exactly these scopes, in place of the ones set so far; each as {@link #withScopes}. */
+    EndpointSettings withOnlyScopes(String... scopes) {
+        return new EndpointSettings(endpoint, auth, Set.of(), parameters, classifier, maxResponseBytes, connectTimeout,
+                responseTimeout, allowInsecureHttp, httpClient, clock).withScopes(scopes);
+    }
+
     /** Adds (or replaces) an extra form parameter; the names tokenflow sets itself are refused. */
     EndpointSettings withParameter(String name, String value) {
         requireText("parameter name", name);

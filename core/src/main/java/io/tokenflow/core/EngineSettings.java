@@ -48,6 +48,11 @@ record EngineSettings(Scheduler scheduler, @Nullable RetryPolicy policy, Lifetim
         return new EngineSettings(scheduler, policy, lifetimes, store, Objects.requireNonNull(seed, "seed"));
     }
 
+    /** These settings without the store and the seed: a service of its own credential (a variant), in memory. */
+    EngineSettings withoutCredential() {
+        return new EngineSettings(scheduler, policy, lifetimes, null, null);
+    }
+
     /** The policy to run with: the given one, else the defaults with the environment's overrides. */
     RetryPolicy effectivePolicy() {
         return policy != null ? policy : RetryPolicy.defaults();

@@ -23,6 +23,8 @@ final class Remediation {
             case TLS -> "check the TLS trust store and the token endpoint's certificate";
             case CLIENT_KEY -> "check the private key configured for " + client;
             case STORE -> "repair or rewrite the credential in " + store;
+            case DISCOVERY -> "compare issuer(..) of " + client + " with the metadata " + endpoint + " serves: its issuer must be "
+                    + "exactly the configured one, and its token_endpoint_auth_methods_supported must offer the client's method";
             // Only a replaced ErrorClassifier makes a network failure permanent.
             case TRANSPORT -> "check the network path to " + endpoint + " (DNS, proxy, firewall)";
         };

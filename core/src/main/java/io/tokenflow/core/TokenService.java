@@ -45,10 +45,20 @@ public final class TokenService implements Disposable {
 
     private final Engine engine;
     private final Scheduler clock;
+    private final Variants variants;
 
-    private TokenService(Engine engine, Scheduler clock) {
+    private TokenService(Engine engine, Scheduler clock, Variants variants) {
         this.engine = engine;
         this.clock = clock;
+        this.variants = variants;
+    }
+
+    /** Builds the service of a checked {@code recipe} and starts it (its first fetch begins now). */
+    static TokenService start(Recipe recipe) {
+        Engine built = new Engine(recipe.engine(), recipe.endpoint());
+        TokenService service = new TokenService(built, recipe.engine().scheduler(), new Variants(recipe));
+        built.start();
+        return service;
     }
 
     public static Builder builder() {
@@ -114,10 +124,33 @@ public final class TokenService implements Disposable {
         return engine.current().state();
     }
 
-    /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. */
+    /**
+     * A service of the same client for exactly these scopes (in place of this one's): same endpoint
+     * (or issuer), authentication, scheduler, retry policy, timeouts and connections, with a token,
+     * cache and single flight of its own, kept in memory. Made and started on the first call, the
+     * same service on every later call with the same scopes (in any order); disposed with this one.
+     *
+     * @throws IllegalStateException for a public client (its refresh token is this service's alone), or once disposed
+     */
+    public TokenService forScopes(String... scopes) {
+        return variants.forScopes(scopes);
+    }
+
+    /**
+     * As {@link #forScopes}, for a token for another audience: this service's scopes, and the request
+     * parameter {@code audience} set to {@code audience} (as Auth0 and many gateways ask for it).
+     *
+     * @throws IllegalStateException as {@link #forScopes}
+     */
+    public TokenService forAudience(String audience) {
+        return variants.forAudience(audience);
+    }
+
+    /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. Its variants are disposed too. */
     @Override
     public void dispose() {
         engine.dispose();
+        variants.dispose();
     }
 
     @Override
@@ -141,6 +174,8 @@ public final class TokenService implements Disposable {
         private EngineSettings engine = EngineSettings.DEFAULTS;
         private @Nullable ClientAuth auth;
         private boolean secretPost;
+        private @Nullable URI issuer;
+        private @Nullable Transport transport;
         private @Nullable TokenEndpoint endpointOverride;
 
         private Builder() {
@@ -149,6 +184,22 @@ public final class TokenService implements Disposable {
         /** The token endpoint. {@code https}, or {@code http} on a loopback host, or anywhere after {@link #allowInsecureHttp()}. */
         public Builder tokenEndpoint(URI tokenEndpoint) {
             wire = wire.withEndpoint(tokenEndpoint);
+            issuer = null;
+            return this;
+        }
+
+        /**
+         * The authorization server by its issuer, in place of {@link #tokenEndpoint}: the token endpoint
+         * comes from its metadata (RFC 8414 {@code /.well-known/oauth-authorization-server}, then OpenID
+         * Connect {@code /.well-known/openid-configuration} when the first answers 404 or 405), fetched
+         * without blocking as part of the first token request, retried and classified like it. The
+         * metadata's {@code issuer} must be exactly this one (RFC 8414 §3.3), and its
+         * {@code token_endpoint_auth_methods_supported} must offer the client's method: otherwise a
+         * permanent failure ({@code UNAUTHENTICATED}) that says why. Same rules as a token endpoint
+         * ({@code https}, or {@code http} on loopback); no query or fragment.
+         */
+        public Builder issuer(URI issuer) {
+            this.issuer = Objects.requireNonNull(issuer, "issuer");
             return this;
         }
 
@@ -286,20 +337,41 @@ public final class TokenService implements Disposable {
             return this;
         }
 
+        /** The connections to share (a registry's); default: the tokenflow-wide {@link Transport#shared()}. */
+        Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
         /**
          * Validates the configuration and starts the service (its first fetch begins now).
          *
-         * @throws IllegalStateException when the endpoint or the credentials are missing
-         * @throws IllegalArgumentException for an endpoint tokenflow will not send secrets to
+         * @throws IllegalStateException when the endpoint (or issuer) or the credentials are missing
+         * @throws IllegalArgumentException for an endpoint or issuer tokenflow will not send secrets to
          */
         public TokenService build() {
+            return start(recipe());
+        }
+
+        /**
+         * The configuration checked as a whole, nothing started.
+         *
+         * @throws IllegalStateException as {@link #build()}
+         * @throws IllegalArgumentException as {@link #build()}
+         */
+        Recipe recipe() {
+            Transport connections = transport != null ? transport : Transport.shared();
+            if (issuer != null) {
+                EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler());
+                IssuerDiscovery discovery = new IssuerDiscovery(IssuerDiscovery.checkIssuer(issuer, checked), checked, connections);
+                return new Recipe(checked, engine, discovery, connections, endpointOverride);
+            }
+            if (wire.endpoint() == null) {
+                throw new IllegalStateException("tokenEndpoint(...) or issuer(...) is required");
+            }
             wire.checkEndpoint();
             EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler()).validated();
-            TokenEndpoint endpoint = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
-            Engine built = new Engine(engine, endpoint);
-            TokenService service = new TokenService(built, engine.scheduler());
-            built.start();
-            return service;
+            return new Recipe(checked, engine, null, connections, endpointOverride);
         }
 
         /** The client authentication as declared, {@code client_secret_post} applied; checked against the grant. */

@@ -26,6 +26,11 @@ final class OpenConnections implements Consumer<Connection> {
         }
     }
 
+    /** Connections accepted and not closed yet. */
+    int count() {
+        return open.size();
+    }
+
     /**
      * Closes every open connection, and every connection tracked from now on. Closing a connection
      * cancels the answer under way on it. Does not block.
