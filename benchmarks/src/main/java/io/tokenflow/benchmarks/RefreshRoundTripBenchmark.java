@@ -30,7 +30,9 @@ import reactor.netty.resources.ConnectionProvider;
 /**
  * The cost of one refresh round trip against a loopback token endpoint that answers at once:
  * {@code tokenService.refresh().block()} ({@code impl=tokenflow}) against a bare Reactor Netty
- * {@code HttpClient} POST of the same bytes ({@code impl=bare}), in one JMH run.
+ * {@code HttpClient} POST of the same bytes ({@code impl=bare}) and Azure's {@code AccessTokenCache}
+ * forced to fetch ({@code getToken(context with claims, true)}, over {@link BarePost}: {@code impl=azure}),
+ * in one JMH run.
  *
  * <p>The bare POST replays the request tokenflow sent, as the endpoint recorded it (every header,
  * {@code Authorization: Basic ...}, {@code Content-Type}, {@code Accept}, {@code Content-Length};
@@ -55,7 +57,7 @@ import reactor.netty.resources.ConnectionProvider;
 @Measurement(iterations = 5, time = 2)
 public class RefreshRoundTripBenchmark {
 
-    @Param({"tokenflow", "bare"})
+    @Param({"tokenflow", "azure", "bare"})
     public String impl;
 
     private LoopbackTokenEndpoint endpoint;
@@ -65,6 +67,8 @@ public class RefreshRoundTripBenchmark {
     private List<Map.Entry<String, String>> headers;
     private byte[] body;
     private URI tokenUri;
+    private BarePost azurePost;
+    private com.azure.core.implementation.AccessTokenCache azure;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -88,6 +92,14 @@ public class RefreshRoundTripBenchmark {
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .responseTimeout(Duration.ofSeconds(10));
+        azurePost = new BarePost(tokenUri);
+        azure = AzurePeer.cache(azurePost);
+        int before = endpoint.requests();
+        azure.getToken(AzurePeer.FORCED, true).block(Duration.ofSeconds(10));
+        azure.getToken(AzurePeer.FORCED, true).block(Duration.ofSeconds(10));
+        if (endpoint.requests() != before + 2) {
+            throw new IllegalStateException("Azure's getToken(claims, true) did not fetch each time");
+        }
         String answer = barePost().block(Duration.ofSeconds(10));
         if (answer == null || !answer.contains("\"access_token\"")) {
             throw new IllegalStateException("the bare POST got no token response: " + answer);
@@ -109,6 +121,7 @@ public class RefreshRoundTripBenchmark {
         System.out.printf("%n%s: %d token requests over %d connections%n", impl, endpoint.requests(), endpoint.connections());
         tokens.dispose();
         connections.disposeLater().block(Duration.ofSeconds(5));
+        azurePost.close();
         endpoint.close();
     }
 
@@ -119,6 +132,7 @@ public class RefreshRoundTripBenchmark {
                 AccessToken token = tokens.refresh().block();
                 yield token;
             }
+            case "azure" -> azure.getToken(AzurePeer.FORCED, true).block();
             case "bare" -> barePost().block();
             default -> throw new IllegalArgumentException("impl: " + impl);
         };
