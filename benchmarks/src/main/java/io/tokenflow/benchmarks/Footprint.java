@@ -95,6 +95,11 @@ public final class Footprint {
             List<Object> clients = build(impl, n, endpoint, post);
             long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
             long after = usedAfterGc();
+            if (Boolean.getBoolean("footprint.pause")) {
+                // For a look with `jcmd <pid> GC.class_histogram` at what the clients hold.
+                System.err.println("holding " + clients.size() + " clients for 60 s");
+                sleep(60_000);
+            }
             Map<String, Object> run = new LinkedHashMap<>();
             run.put("impl", impl);
             run.put("clients", clients.size());
@@ -163,12 +168,16 @@ public final class Footprint {
     private static long usedAfterGc() {
         for (int i = 0; i < 4; i++) {
             System.gc();
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            sleep(200);
         }
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -47,15 +47,16 @@ final class AnswerParser {
     }
 
     private final ErrorClassifier classifier;
-    private final @Nullable Scope requested;
+    /** The scopes requested: a token granted exactly these (or naming none) shares this set. */
+    private final Set<String> requested;
     private final int maxResponseBytes;
     private final URI endpoint;
     private final String clientId;
     private final Scheduler clock;
 
-    AnswerParser(EndpointSettings settings, @Nullable Scope requested) {
+    AnswerParser(EndpointSettings settings) {
         this.classifier = settings.classifier();
-        this.requested = requested;
+        this.requested = settings.scopes();
         this.maxResponseBytes = settings.maxResponseBytes();
         this.endpoint = settings.uri();
         this.clientId = settings.clientAuth().clientId();
@@ -117,10 +118,10 @@ final class AnswerParser {
             throw new ParseException("expires_in must be a positive number of seconds");
         }
         Instant expiresAt = expiresIn > 0 ? now.plus(Duration.ofSeconds(Math.min(expiresIn, MAX_LIFETIME.getSeconds()))) : null;
-        Set<String> granted = new LinkedHashSet<>();
-        Scope grantedScope = nimbusToken.getScope() != null ? nimbusToken.getScope() : requested;
-        if (grantedScope != null) {
-            granted.addAll(grantedScope.toStringList());
+        Set<String> granted = requested;
+        Scope grantedScope = nimbusToken.getScope();
+        if (grantedScope != null && !(grantedScope.size() == requested.size() && requested.containsAll(grantedScope.toStringList()))) {
+            granted = new LinkedHashSet<>(grantedScope.toStringList());
         }
         AccessToken token = AccessToken.of(nimbusToken.getValue(), nimbusToken.getType().getValue(), expiresAt, granted);
         String oldRefresh = current == null ? null : current.refreshToken().orElse(null);

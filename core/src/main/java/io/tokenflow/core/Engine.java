@@ -11,7 +11,6 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -25,7 +24,6 @@ import reactor.core.scheduler.Scheduler;
  */
 final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
 
-    private final String name;
     private final ServiceLog log;
     private final TokenEndpoint endpoint;
     private final CredentialStore store;
@@ -37,24 +35,21 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     private final RefreshJob.Context jobs;
     private final Timers timers;
     private final StateFeed feed;
-    private final Sinks.Empty<Void> stopped = Sinks.empty();
-    private final Object mutex = new Object();
     private volatile ServiceState state;
-    // Guarded by mutex: the job the current write installed, to be started once the lock is released.
+    // Guarded by this (the lock): the job the current write installed, to be started once the lock is released.
     private @Nullable RefreshJob installed;
     private @Nullable Disposable storeWatch;
 
     Engine(EngineSettings settings, TokenEndpoint endpoint) {
-        this.name = "TokenService[" + endpoint.clientId() + " @ " + endpoint.endpoint() + "]";
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
         this.storeShared = settings.store() != null;
-        this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint().toString(), store.describe());
+        this.log = new ServiceLog(endpoint.clientId(), endpoint.endpoint().toString(), store.describe());
         this.scheduler = settings.scheduler();
         this.policy = settings.effectivePolicy();
         this.lifetimes = settings.lifetimes();
         this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
-        this.jobs = new RefreshJob.Context(cycle, policy, log, stopped.asMono(), this, () -> unavailable(state, null), scheduler);
+        this.jobs = new RefreshJob.Context(cycle, policy, log, this, scheduler);
         this.timers = new Timers(scheduler);
         this.state = ServiceState.starting(now());
         this.feed = new StateFeed(scheduler, state.state());
@@ -63,9 +58,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     /** Watches a given store and starts the first fetch. */
     void start() {
         if (storeShared) {
-            storeWatch = store.changes()
-                    .takeUntilOther(stopped.asMono())
-                    .subscribe(this::externalCredential, log::stoppedWatching);
+            storeWatch = store.changes().subscribe(this::externalCredential, log::stoppedWatching);
         }
         write(() -> install(true));
     }
@@ -80,7 +73,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     }
 
     String name() {
-        return name;
+        return log.name();
     }
 
     // ---------------------------------------------------------------- the calls of TokenService
@@ -152,7 +145,9 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             }
             timers.cancelAll();
             moveTo(s, s.stopped(now()));
-            stopped.tryEmitEmpty();
+            if (s.job() != null) {
+                s.job().stop();
+            }
             feed.complete();
             return true;
         });
@@ -165,6 +160,11 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     }
 
     // ---------------------------------------------------------------- job outcomes (RefreshJob.Outcome)
+
+    @Override
+    public Throwable stoppedError() {
+        return unavailable(state, null);
+    }
 
     @Override
     public AccessToken succeeded(RefreshJob job, Credential credential) {
@@ -348,10 +348,10 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
      * releases the lock (a nested write, from an observer called under the lock, leaves it to the outer one).
      */
     private <T> T write(Supplier<T> change) {
-        boolean outermost = !Thread.holdsLock(mutex);
+        boolean outermost = !Thread.holdsLock(this);
         T result;
         RefreshJob toStart = null;
-        synchronized (mutex) {
+        synchronized (this) {
             result = change.get();
             if (outermost) {
                 toStart = installed;

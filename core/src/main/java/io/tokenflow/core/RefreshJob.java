@@ -4,7 +4,10 @@ import io.tokenflow.core.store.Credential;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
@@ -13,7 +16,7 @@ import reactor.util.retry.Retry;
  * One refresh, single flight: a {@link RefreshCycle} (with the short retry at the start of a
  * failure streak) whose one outcome every caller joins ({@link Join}: linear in the number of
  * callers). The engine installs a job under its lock and then {@linkplain #start() subscribes} it
- * itself, so a caller's cancellation never cancels it; the stop signal does.
+ * itself, so a caller's cancellation never cancels it; {@link #stop()} (the service's disposal) does.
  */
 final class RefreshJob {
 
@@ -24,6 +27,9 @@ final class RefreshJob {
 
         /** The job failed with {@code error}; returns what its callers get. */
         Mono<AccessToken> failed(RefreshJob job, Throwable error);
+
+        /** What the callers of a job {@linkplain #stop() stopped} by the service's disposal get. */
+        Throwable stoppedError();
     }
 
     /**
@@ -32,11 +38,8 @@ final class RefreshJob {
      * @param policy the short retry's, applied to jobs that start a failure streak (built per such
      *     job: an idle service holds no retry spec)
      * @param log the service's log, for the short retry's DEBUG lines
-     * @param stopped completes when the service is disposed: cancels the job
-     * @param whenStopped what callers of a job cancelled by the stop signal get
      */
-    record Context(RefreshCycle cycle, RetryPolicy policy, ServiceLog log, Mono<Void> stopped, Outcome outcome,
-                   Supplier<? extends Throwable> whenStopped, Scheduler clock) {
+    record Context(RefreshCycle cycle, RetryPolicy policy, ServiceLog log, Outcome outcome, Scheduler clock) {
     }
 
     /** {@link #firstFailureAt()} of a job that has not failed. */
@@ -46,6 +49,10 @@ final class RefreshJob {
     private final int earlierFailures;
     private final Mono<AccessToken> attempts;
     private final Join<AccessToken> shared = new Join<>();
+    private final Outcome outcome;
+    /** The job's own subscription: {@code null} before {@link #start()}, {@link #STOPPED} after {@link #stop()}. */
+    private final AtomicReference<@Nullable Disposable> running = new AtomicReference<>();
+    private static final Disposable STOPPED = Disposables.disposed();
     // Written by the job's own sequential chain only.
     private volatile int failedAttempts;
     private volatile long firstFailureAt = NO_FAILURE;
@@ -68,11 +75,10 @@ final class RefreshJob {
         Mono<Credential> attempts = shortRetry
                 ? attempt.retryWhen(shortRetry(context.policy(), context.clock(), context.log()))
                 : attempt;
+        this.outcome = context.outcome();
         this.attempts = attempts
-                .takeUntilOther(context.stopped())
                 .map(credential -> context.outcome().succeeded(this, credential))
-                .onErrorResume(e -> context.outcome().failed(this, e))
-                .switchIfEmpty(Mono.error(context.whenStopped()));
+                .onErrorResume(e -> context.outcome().failed(this, e));
     }
 
     /**
@@ -111,8 +117,26 @@ final class RefreshJob {
 
     /** Subscribes the job on the service's behalf; called once, outside the engine's lock. */
     void start() {
-        attempts.subscribe(token -> shared.complete(token, null), error -> shared.complete(null, error),
+        Disposable subscription = attempts.subscribe(token -> shared.complete(token, null), error -> shared.complete(null, error),
                 () -> shared.complete(null, null));
+        if (!running.compareAndSet(null, subscription)) {
+            // Stopped before it started.
+            subscription.dispose();
+        }
+    }
+
+    /**
+     * The service is disposed: cancels the job's request (and releases the store's lease), and its
+     * callers get {@link Outcome#stoppedError()}. Idempotent; before {@link #start()} the job never runs.
+     */
+    void stop() {
+        Disposable subscription = running.getAndSet(STOPPED);
+        if (subscription != STOPPED) {
+            if (subscription != null) {
+                subscription.dispose();
+            }
+            shared.complete(null, outcome.stoppedError());
+        }
     }
 
     long startGeneration() {

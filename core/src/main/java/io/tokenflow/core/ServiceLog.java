@@ -19,26 +19,29 @@ final class ServiceLog {
 
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
-    private final String name;
     private final String clientId;
     private final String endpoint;
     private final String store;
 
-    /**
-     * @param name the service, {@code TokenService[<client id> @ <endpoint>]}
-     * @param store the credential store's {@code describe()}
-     */
-    ServiceLog(String name, String clientId, String endpoint, String store) {
-        this.name = name;
+    /** @param store the credential store's {@code describe()} */
+    ServiceLog(String clientId, String endpoint, String store) {
         this.clientId = clientId;
         this.endpoint = endpoint;
         this.store = store;
     }
 
+    /**
+     * The service, {@code TokenService[<client id> @ <endpoint>]}, which every line starts with: made
+     * per line, not kept (an idle service holds no string of its own for it).
+     */
+    String name() {
+        return "TokenService[" + clientId + " @ " + endpoint + "]";
+    }
+
     /** INFO for every status change but to {@code STOPPED}. */
     void moved(Status from, Status to, WorkloadState state) {
         if (to != Status.STOPPED) {
-            log.info("{}: {} -> {}{}", name, from, to, state.lastFailure().map(f -> " (" + f + ")").orElse(""));
+            log.info("{}: {} -> {}{}", name(), from, to, state.lastFailure().map(f -> " (" + f + ")").orElse(""));
         }
     }
 
@@ -51,59 +54,59 @@ final class ServiceLog {
     void failed(Status from, Status to, TokenFailure failure, int failures, Duration streak, Duration ceiling) {
         if (!failure.isTransient()) {
             log.error("{}: permanent failure, no more token requests until the credential changes or refresh() "
-                    + "is called: {}. To fix: {}", name, failure, Remediation.hint(failure, clientId, endpoint, store));
+                    + "is called: {}. To fix: {}", name(), failure, Remediation.hint(failure, clientId, endpoint, store));
         } else if (to == Status.UNAUTHENTICATED && from != Status.UNAUTHENTICATED) {
             log.error("{}: token requests have failed for {} ({} attempts), past the ceiling of {}; giving up "
                     + "until the credential changes or refresh() is called. Last failure: {}",
-                    name, streak, failures, ceiling, failure);
+                    name(), streak, failures, ceiling, failure);
         } else if (to != Status.UNAUTHENTICATED && from == to) {
-            log.debug("{}: still {} after {} failures: {}", name, to, failures, failure);
+            log.debug("{}: still {} after {} failures: {}", name(), to, failures, failure);
         }
     }
 
     void expiredWhileFailing() {
-        log.warn("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", name);
+        log.warn("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", name());
     }
 
     void rejected() {
-        log.info("{}: a resource server rejected the current token; reloading the credential and refreshing", name);
+        log.info("{}: a resource server rejected the current token; reloading the credential and refreshing", name());
     }
 
     /** WARN, once per pause: the resource server rejects new tokens; rejections refresh nothing until {@code until}. */
     void rejectionsPaused(int refreshes, Instant until) {
         log.warn("{}: a resource server rejected the tokens of {} rejection-driven refresh(es) soon after they were issued: "
                 + "it probably expects another audience or scope (check scopes(..) and requestParameter(\"audience\", ..) "
-                + "against what it requires); its rejections refresh nothing until {}", name, refreshes, until);
+                + "against what it requires); its rejections refresh nothing until {}", name(), refreshes, until);
     }
 
     void adoptingExternal() {
-        log.info("{}: adopting the credential written to {}", name, store);
+        log.info("{}: adopting the credential written to {}", name(), store);
     }
 
     void tryingNewRefreshToken() {
-        log.info("{}: {} has a new refresh token; trying it", name, store);
+        log.info("{}: {} has a new refresh token; trying it", name(), store);
     }
 
     void refreshingAhead() {
-        log.debug("{}: refreshing ahead of expiry", name);
+        log.debug("{}: refreshing ahead of expiry", name());
     }
 
     /** DEBUG for each retry of the short retry. */
     void retrying(long retry, int maxRetries, Throwable failure) {
-        log.debug("{}: token request failed, retry {} of {}: {}", name, retry, maxRetries, failure.getMessage());
+        log.debug("{}: token request failed, retry {} of {}: {}", name(), retry, maxRetries, failure.getMessage());
     }
 
     /** INFO: a refresh token was turned down and the client uses its own grant instead. */
     void fallingBackToOwnGrant(Throwable refused) {
-        log.info("{}: the refresh token was refused ({}); using the client's own grant instead", name,
+        log.info("{}: the refresh token was refused ({}); using the client's own grant instead", name(),
                 refused instanceof TokenEndpointException te ? te.failure() : refused.toString());
     }
 
     void notSaved(Throwable error) {
-        log.warn("{}: the new token is used but could not be saved to {}: {}", name, store, error.toString());
+        log.warn("{}: the new token is used but could not be saved to {}: {}", name(), store, error.toString());
     }
 
     void stoppedWatching(Throwable error) {
-        log.warn("{}: stopped watching {}: {}", name, store, error.toString());
+        log.warn("{}: stopped watching {}: {}", name(), store, error.toString());
     }
 }

@@ -31,8 +31,6 @@ final class TokenEndpointClient implements TokenEndpoint {
     private final TokenRequests requests;
     private final TokenPost post;
     private final AnswerParser parser;
-    /** The whole exchange, from the first byte sent to the last one read: twice the response timeout. */
-    private final Duration exchangeTimeout;
 
     /** @param settings {@linkplain EndpointSettings#validated() validated} settings; sent over the tokenflow-wide {@link Transport} */
     TokenEndpointClient(EndpointSettings settings) {
@@ -47,8 +45,7 @@ final class TokenEndpointClient implements TokenEndpoint {
         this.settings = settings;
         this.requests = new TokenRequests(settings);
         this.post = new TokenPost(settings, transport);
-        this.parser = new AnswerParser(settings, requests.scope());
-        this.exchangeTimeout = settings.responseTimeout().plus(settings.responseTimeout());
+        this.parser = new AnswerParser(settings);
     }
 
     @Override
@@ -98,7 +95,7 @@ final class TokenEndpointClient implements TokenEndpoint {
             String heldToken = current == null ? null : current.accessToken().map(AccessToken::value).orElse(null);
             Redactor redactor = Redactor.forRequest(built, settings.clientAuth().secretForScans(), refreshToken, heldToken);
             return post.send(built)
-                    .timeout(exchangeTimeout, Schedulers.parallel())
+                    .timeout(exchangeTimeout(), Schedulers.parallel())
                     .map(answer -> parser.parse(answer, renewing, redactor))
                     .onErrorMap(e -> transportFailure(e, redactor))
                     .flatMap(this::outcome);
@@ -123,7 +120,7 @@ final class TokenEndpointClient implements TokenEndpoint {
         boolean tls = hasCause(error, SSLException.class);
         String message;
         if (error instanceof TimeoutException) {
-            message = "no complete answer within " + exchangeTimeout.toMillis() + " ms";
+            message = "no complete answer within " + exchangeTimeout().toMillis() + " ms";
         } else if (error instanceof ReadTimeoutException) {
             message = "no answer within the response timeout of " + settings.responseTimeout().toMillis() + " ms";
         } else {
@@ -134,6 +131,11 @@ final class TokenEndpointClient implements TokenEndpoint {
         // can put anything in a status line that a decoder then quotes).
         return failure(TokenFailure.of(tls ? FailureOrigin.TLS : FailureOrigin.TRANSPORT, kind, message),
                 redactor.anyIn(error) ? null : error);
+    }
+
+    /** The whole exchange, from the first byte sent to the last one read: twice the response timeout (made per request, not kept). */
+    private Duration exchangeTimeout() {
+        return settings.responseTimeout().multipliedBy(2);
     }
 
     private TokenEndpointException failure(TokenFailure failure, @Nullable Throwable cause) {

@@ -19,16 +19,9 @@ import org.jspecify.annotations.Nullable;
 final class TokenRequests {
 
     private final EndpointSettings settings;
-    private final @Nullable Scope scope;
 
     TokenRequests(EndpointSettings settings) {
         this.settings = settings;
-        this.scope = settings.scopes().isEmpty() ? null : new Scope(settings.scopes().toArray(String[]::new));
-    }
-
-    /** The scope requested, or {@code null} for none. */
-    @Nullable Scope scope() {
-        return scope;
     }
 
     /**
@@ -46,8 +39,9 @@ final class TokenRequests {
         ClientAuth auth = settings.clientAuth();
         try {
             TokenRequest.Builder builder = auth.request(settings.uri(), grant, now);
-            if (scope != null) {
-                builder.scope(scope);
+            if (!settings.scopes().isEmpty()) {
+                // Made per request, not kept: an idle service holds only its settings' scopes.
+                builder.scope(new Scope(settings.scopes().toArray(String[]::new)));
             }
             settings.parameters().forEach(builder::customParameter);
             return builder.build().toHTTPRequest();

@@ -125,10 +125,9 @@ public final class TokenService implements Disposable {
     }
 
     /**
-     * A service of the same client for exactly these scopes (in place of this one's): same endpoint
-     * (or issuer), authentication, scheduler, retry policy, timeouts and connections, with a token,
-     * cache and single flight of its own, kept in memory. Made and started on the first call, the
-     * same service on every later call with the same scopes (in any order); disposed with this one.
+     * A service of this client for exactly these scopes: this one's configuration and connections, its
+     * own token, cache and single flight (in memory). Made on the first call, the same one for the same
+     * scopes later; disposed with this one.
      *
      * @throws IllegalStateException for a public client (its refresh token is this service's alone), or once disposed
      */
@@ -189,14 +188,10 @@ public final class TokenService implements Disposable {
         }
 
         /**
-         * The authorization server by its issuer, in place of {@link #tokenEndpoint}: the token endpoint
-         * comes from its metadata (RFC 8414 {@code /.well-known/oauth-authorization-server}, then OpenID
-         * Connect {@code /.well-known/openid-configuration} when the first answers 404 or 405), fetched
-         * without blocking as part of the first token request, retried and classified like it. The
-         * metadata's {@code issuer} must be exactly this one (RFC 8414 §3.3), and its
-         * {@code token_endpoint_auth_methods_supported} must offer the client's method: otherwise a
-         * permanent failure ({@code UNAUTHENTICATED}) that says why. Same rules as a token endpoint
-         * ({@code https}, or {@code http} on loopback); no query or fragment.
+         * The server by its issuer, in place of {@link #tokenEndpoint}: the token endpoint comes from its
+         * RFC 8414 metadata (OpenID Connect's when RFC 8414 answers 404 or 405), fetched, retried and
+         * classified as part of the first token request. Its {@code issuer} must be exactly this one and
+         * it must offer the client's method, else a permanent failure saying why. No query or fragment.
          */
         public Builder issuer(URI issuer) {
             this.issuer = Objects.requireNonNull(issuer, "issuer");
