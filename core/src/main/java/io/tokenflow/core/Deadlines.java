@@ -53,17 +53,27 @@ final class Deadlines {
         }
     }
 
+    /** What runs when a deadline is due: told the tag the deadline was set with. */
+    interface Task {
+        void due(long tag);
+    }
+
     /** A deadline that is not set; {@link #set} arms it. */
     Deadline deadline() {
         return new Deadline();
     }
 
-    /** Runs {@code task} {@code delayMillis} from now (at once when not positive), in place of what {@code d} held. */
-    void set(Deadline d, long delayMillis, Runnable task) {
+    /**
+     * Runs {@code task} {@code delayMillis} from now (at once when not positive), in place of what
+     * {@code d} held. {@code task} is told {@code tag} (what it was set for, e.g. a token generation):
+     * one task object per service, not a closure per setting.
+     */
+    void set(Deadline d, long delayMillis, Task task, long tag) {
         Scheduler s = scheduler();
         long due = saturatedAdd(s.now(TimeUnit.MILLISECONDS), Math.max(0, delayMillis));
         synchronized (this) {
             d.task = task;
+            d.tag = tag;
             d.due = due;
             if (d.index < 0) {
                 add(d);
@@ -101,7 +111,8 @@ final class Deadlines {
 
     /** The scheduler's task number {@code ofEpoch}: runs what is due, then schedules itself for the next deadline. */
     private void fire(long ofEpoch) {
-        List<Runnable> due = new ArrayList<>(2);
+        List<Task> due = new ArrayList<>(2);
+        List<Long> tags = new ArrayList<>(2);
         Scheduler s = scheduler.get();
         if (s == null) {
             return;
@@ -118,15 +129,16 @@ final class Deadlines {
                 Deadline d = heap[0];
                 removeAt(0);
                 due.add(d.task);
+                tags.add(d.tag);
                 d.task = null;
             }
             if (size > 0) {
                 scheduleLocked(s, heap[0].due);
             }
         }
-        for (Runnable task : due) {
+        for (int i = 0; i < due.size(); i++) {
             try {
-                task.run();
+                due.get(i).due(tags.get(i));
             } catch (RuntimeException e) {
                 // One service's failure must not cost the others their timers.
                 Operators.onErrorDropped(e, Context.empty());
@@ -229,7 +241,8 @@ final class Deadlines {
     static final class Deadline {
         private long due;
         private int index = -1;
-        private @Nullable Runnable task;
+        private long tag;
+        private @Nullable Task task;
 
         private Deadline() {
         }

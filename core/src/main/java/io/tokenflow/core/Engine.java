@@ -22,7 +22,7 @@ import reactor.core.scheduler.Scheduler;
  * <p>A write that installs a refresh job starts it after the lock is released ({@link #write}):
  * a job's first steps may run synchronously and call back into the engine.
  */
-final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
+final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due {
 
     private final ServiceLog log;
     private final TokenEndpoint endpoint;
@@ -50,7 +50,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         this.lifetimes = settings.lifetimes();
         this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
         this.jobs = new RefreshJob.Context(cycle, policy, log, this, scheduler);
-        this.timers = new Timers(scheduler);
+        this.timers = new Timers(scheduler, this);
         this.state = ServiceState.starting(now());
         this.feed = new StateFeed(scheduler, state.state());
     }
@@ -145,9 +145,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             }
             timers.cancelAll();
             moveTo(s, s.stopped(now()));
-            if (s.job() != null) {
-                s.job().stop();
-            }
+            RefreshJob.stop(s.job());
             feed.complete();
             return true;
         });
@@ -205,7 +203,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
                 timers.cancelExpiry();
             }
             if (next.hasAttempt()) {
-                timers.attemptIn(next.attemptAt() - now, this::scheduledAttempt);
+                timers.attemptIn(next.attemptAt() - now);
             }
             moveTo(s, s.failed(next, failure, failures, streakStart, Instant.ofEpochMilli(now)));
             return Mono.<AccessToken>error(failure);
@@ -237,7 +235,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         Instant now = now();
         Lifetimes.Plan plan = lifetimes.plan(token, now);
         long generation = s.generation() + 1;
-        timers.replan(plan, now.toEpochMilli(), () -> proactiveRefresh(generation), () -> expired(generation));
+        timers.replan(plan, now.toEpochMilli(), generation);
         // Published last, so that an observer reacting to the new state finds its timers in place.
         moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()));
     }
@@ -279,10 +277,10 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         }
     }
 
-    // ---------------------------------------------------------------- timers and the store
+    // ---------------------------------------------------------------- timers (Timers.Due) and the store
 
-    /** The expiry timer of a token generation. */
-    private void expired(long generation) {
+    @Override
+    public void expiryDue(long generation) {
         write(() -> {
             ServiceState s = state;
             if (s.generation() != generation || s.hot() == null || s.status() == Status.STOPPED) {
@@ -290,7 +288,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             }
             long now = nowMillis();
             if (now < s.validUntil()) {
-                timers.expiryIn(s.validUntil() - now, () -> expired(generation));
+                timers.expiryIn(s.validUntil() - now, generation);
                 return null;
             }
             expireNow(s);
@@ -301,7 +299,8 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         });
     }
 
-    private void proactiveRefresh(long generation) {
+    @Override
+    public void refreshDue(long generation) {
         write(() -> {
             ServiceState s = state;
             if (s.generation() == generation && s.job() == null && s.status() == Status.RUNNING) {
@@ -312,7 +311,8 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         });
     }
 
-    private void scheduledAttempt() {
+    @Override
+    public void attemptDue() {
         write(() -> {
             ServiceState s = state;
             if (s.job() == null && (s.status() == Status.DEGRADED || s.status() == Status.AUTH_RETRYING)) {

@@ -53,7 +53,7 @@ final class IssuerDiscovery {
         this.issuer = issuer;
         this.settings = settings;
         this.clientId = settings.clientAuth().clientId();
-        this.http = new TokenPost(settings, transport);
+        this.http = transport.post(settings);
         this.classifier = settings.classifier();
         this.exchangeTimeout = settings.responseTimeout().plus(settings.responseTimeout());
     }

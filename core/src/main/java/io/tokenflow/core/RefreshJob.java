@@ -125,6 +125,13 @@ final class RefreshJob {
         }
     }
 
+    /** {@code job}'s {@link #stop()}, when there is a job. */
+    static void stop(@Nullable RefreshJob job) {
+        if (job != null) {
+            job.stop();
+        }
+    }
+
     /**
      * The service is disposed: cancels the job's request (and releases the store's lease), and its
      * callers get {@link Outcome#stoppedError()}. Idempotent; before {@link #start()} the job never runs.

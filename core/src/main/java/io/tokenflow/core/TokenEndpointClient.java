@@ -28,7 +28,6 @@ final class TokenEndpointClient implements TokenEndpoint {
     private static final int MAX_CAUSES = 32;
 
     private final EndpointSettings settings;
-    private final TokenRequests requests;
     private final TokenPost post;
     private final AnswerParser parser;
 
@@ -43,8 +42,7 @@ final class TokenEndpointClient implements TokenEndpoint {
      */
     TokenEndpointClient(EndpointSettings settings, Transport transport) {
         this.settings = settings;
-        this.requests = new TokenRequests(settings);
-        this.post = new TokenPost(settings, transport);
+        this.post = transport.post(settings);
         this.parser = new AnswerParser(settings);
     }
 
@@ -85,7 +83,7 @@ final class TokenEndpointClient implements TokenEndpoint {
         String refreshToken = current == null ? null : current.refreshToken().orElse(null);
         String grantRefreshToken = ownGrant ? null : refreshToken;
         Credential renewing = ownGrant && current != null ? current.toBuilder().refreshToken(null).build() : current;
-        Mono<HTTPRequest> request = Mono.fromCallable(() -> requests.build(grantRefreshToken, now()));
+        Mono<HTTPRequest> request = Mono.fromCallable(() -> TokenRequests.build(settings, grantRefreshToken, now()));
         if (settings.clientAuth().signs()) {
             // Signing draws on SecureRandom, which reads /dev/urandom: a blocking call that must not
             // run on the event loop or on the engine's (non-blocking) scheduler threads.

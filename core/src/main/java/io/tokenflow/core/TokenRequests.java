@@ -14,14 +14,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Builds token requests with Nimbus ({@code TokenRequest -> HTTPRequest}): the grant, the client
  * authentication, the scope and the extra parameters. Nimbus' blocking {@code send()} is never
- * used; {@link TokenPost} sends what this builds. Immutable.
+ * used; {@link TokenPost} sends what this builds. Stateless: a service holds nothing of it.
  */
 final class TokenRequests {
 
-    private final EndpointSettings settings;
-
-    TokenRequests(EndpointSettings settings) {
-        this.settings = settings;
+    private TokenRequests() {
     }
 
     /**
@@ -32,7 +29,7 @@ final class TokenRequests {
      * @param now the service's clock, for anything time-stamped in the request
      * @throws TokenEndpointException (permanent, {@link FailureOrigin#CLIENT_KEY}) when the client assertion cannot be signed
      */
-    HTTPRequest build(@Nullable String refreshToken, Instant now) {
+    static HTTPRequest build(EndpointSettings settings, @Nullable String refreshToken, Instant now) {
         AuthorizationGrant grant = refreshToken == null
                 ? new ClientCredentialsGrant()
                 : new RefreshTokenGrant(new RefreshToken(refreshToken));

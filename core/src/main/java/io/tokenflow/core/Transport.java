@@ -41,8 +41,13 @@ final class Transport {
     private final @Nullable LoopResources loops;
     /** Keyed by connect and response timeout, in ms. */
     private final Map<Timeouts, HttpClient> clients = new ConcurrentHashMap<>();
+    /** The senders of services without an {@code HttpClient} of their own, keyed by timeouts and cap: shared, not one per service. */
+    private final Map<Senders, TokenPost> posts = new ConcurrentHashMap<>();
 
     private record Timeouts(long connectMillis, long responseMillis) {
+    }
+
+    private record Senders(long connectMillis, long responseMillis, int maxResponseBytes) {
     }
 
     Transport(String name, @Nullable LoopResources loops, Duration maxIdle, Duration evictionInterval) {
@@ -87,6 +92,18 @@ final class Transport {
             HttpClient base = HttpClient.create(pool);
             return configure(loops != null ? base.runOn(loops) : base, connectTimeout, responseTimeout);
         });
+    }
+
+    /**
+     * The sender for {@code settings}: shared by every service with the same timeouts and cap, or
+     * one of its own for a service with the user's {@code HttpClient}.
+     */
+    TokenPost post(EndpointSettings settings) {
+        if (settings.httpClient() != null) {
+            return new TokenPost(settings, this);
+        }
+        return posts.computeIfAbsent(new Senders(settings.connectTimeout().toMillis(), settings.responseTimeout().toMillis(),
+                settings.maxResponseBytes()), k -> new TokenPost(settings, this));
     }
 
     /** What tokenflow sets on any client it sends with, the user's included. */
