@@ -90,7 +90,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
             if (held != null) {
                 return held;
             }
-            return joinOrInstall(s.status() != Status.DEGRADED).onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
+            return (s.job() != null ? s.job() : install(s.status() != Status.DEGRADED)).forTokenCallers();
         });
     }
 
@@ -160,8 +160,8 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
     // ---------------------------------------------------------------- job outcomes (RefreshJob.Outcome)
 
     @Override
-    public Throwable stoppedError() {
-        return unavailable(state, null);
+    public TokenUnavailableException unavailable(@Nullable TokenEndpointException cause) {
+        return unavailable(state, cause);
     }
 
     @Override

@@ -28,8 +28,11 @@ final class RefreshJob {
         /** The job failed with {@code error}; returns what its callers get. */
         Mono<AccessToken> failed(RefreshJob job, Throwable error);
 
-        /** What the callers of a job {@linkplain #stop() stopped} by the service's disposal get. */
-        Throwable stoppedError();
+        /**
+         * What a {@code token()} caller gets for {@code cause} (and, for {@code null}, the callers of a
+         * job {@linkplain #stop() stopped} by the service's disposal): no token can be had now.
+         */
+        TokenUnavailableException unavailable(@Nullable TokenEndpointException cause);
     }
 
     /**
@@ -50,6 +53,8 @@ final class RefreshJob {
     private final Mono<AccessToken> attempts;
     private final Join<AccessToken> shared = new Join<>();
     private final Outcome outcome;
+    // Made on first use, under the engine's lock (a benign race otherwise: the same view twice).
+    private @Nullable Mono<AccessToken> tokenCallers;
     /** The job's own subscription: {@code null} before {@link #start()}, {@link #STOPPED} after {@link #stop()}. */
     private final AtomicReference<@Nullable Disposable> running = new AtomicReference<>();
     private static final Disposable STOPPED = Disposables.disposed();
@@ -110,6 +115,19 @@ final class RefreshJob {
         return e instanceof TokenEndpointException te ? te.failure().isTransient() : e instanceof CredentialBusyException;
     }
 
+    /**
+     * What {@code token()} callers join: {@link #shared()} with a failure as {@link TokenUnavailableException}.
+     * Made once per job, so that a joiner costs its subscription only.
+     */
+    Mono<AccessToken> forTokenCallers() {
+        Mono<AccessToken> view = tokenCallers;
+        if (view == null) {
+            view = shared.onErrorMap(TokenEndpointException.class, outcome::unavailable);
+            tokenCallers = view;
+        }
+        return view;
+    }
+
     /** What callers join: the job's one outcome, however many subscribe, cancel or come late. */
     Mono<AccessToken> shared() {
         return shared;
@@ -134,7 +152,7 @@ final class RefreshJob {
 
     /**
      * The service is disposed: cancels the job's request (and releases the store's lease), and its
-     * callers get {@link Outcome#stoppedError()}. Idempotent; before {@link #start()} the job never runs.
+     * callers get {@link Outcome#unavailable}. Idempotent; before {@link #start()} the job never runs.
      */
     void stop() {
         Disposable subscription = running.getAndSet(STOPPED);
@@ -142,7 +160,7 @@ final class RefreshJob {
             if (subscription != null) {
                 subscription.dispose();
             }
-            shared.complete(null, outcome.stoppedError());
+            shared.complete(null, outcome.unavailable(null));
         }
     }
 

@@ -3,6 +3,7 @@ package io.tokenflow.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.http.StatusJson.Named;
@@ -99,6 +100,11 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
         this.services = services;
         this.heartbeat = heartbeat;
         this.scheduler = scheduler;
+    }
+
+    /** Routes for a registry's services, under their names, in registration order. */
+    public static StatusRoutes of(TokenServices services) {
+        return of(Objects.requireNonNull(services, "services").asMap());
     }
 
     /**
