@@ -24,7 +24,14 @@ ZERO_BYTES = 0.5  # JMH's own bookkeeping shows as ~0.01 B/op on a path that all
 
 def load_jmh():
     rows = {}
-    for r in json.loads((RESULTS / "jmh.json").read_text()):
+    runs = json.loads((RESULTS / "jmh.json").read_text())
+    rerun = RESULTS / "jmh-rerun.json"
+    if rerun.exists():
+        # Benchmarks re-run after the suite (named in docs/benchmarks.md) replace their rows.
+        again = json.loads(rerun.read_text())
+        names = {r["benchmark"] for r in again}
+        runs = [r for r in runs if r["benchmark"] not in names] + again
+    for r in runs:
         name = r["benchmark"].removeprefix(PKG)
         impl = r.get("params", {}).get("impl")
         pm = r["primaryMetric"]
@@ -216,7 +223,7 @@ def main():
     w(f"| tokenflow `refresh().block()` | {with_error(rtf)} | {bytes_op(rtf)} |")
     razure = jmh.get(("RefreshRoundTripBenchmark.refresh", "azure"))
     if razure:
-        w(f"| Azure `AccessTokenCache.getToken(claims, true)` over the bare POST | {with_error(razure)} | {bytes_op(razure)} |")
+        w(f"| Azure `AccessTokenCache` fetching (a new cache's first `getToken`) over the bare POST | {with_error(razure)} | {bytes_op(razure)} |")
     w(f"| bare Reactor Netty POST, same bytes | {with_error(rbare)} | {bytes_op(rbare)} |")
     w(f"| tokenflow's overhead | {overhead * 100:+.0f} % ({fmt(rtf['score'] - rbare['score'])} µs) | "
       f"{fmt(rtf['bytes'] - rbare['bytes'], 0)} |")

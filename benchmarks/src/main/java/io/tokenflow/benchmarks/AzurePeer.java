@@ -16,8 +16,6 @@ final class AzurePeer {
 
     /** What the cache asks for; no claims: a cached token is served. */
     static final TokenRequestContext CONTEXT = new TokenRequestContext().addScopes("api.read");
-    /** With claims, {@code getToken(.., true)} fetches a new token: Azure's forced refresh (a claims challenge). */
-    static final TokenRequestContext FORCED = new TokenRequestContext().addScopes("api.read").setClaims("{\"access_token\":{}}");
 
     private AzurePeer() {
     }
