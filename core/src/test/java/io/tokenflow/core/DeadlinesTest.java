@@ -20,7 +20,7 @@ class DeadlinesTest {
         List<Integer> fired = new ArrayList<>();
         for (int i = 100; i > 0; i--) {
             int n = i;
-            deadlines.set(deadlines.deadline(), n * 1_000L, () -> fired.add(n));
+            deadlines.set(deadlines.deadline(), n * 1_000L, tag -> fired.add(n), 0);
         }
 
         assertThat(clock.pendingTasks()).as("100 deadlines, one task").isEqualTo(1);
@@ -38,9 +38,9 @@ class DeadlinesTest {
         Deadlines deadlines = Deadlines.on(time);
         Deadlines.Deadline d = deadlines.deadline();
         List<String> fired = new ArrayList<>();
-        deadlines.set(d, 1_000, () -> fired.add("first"));
+        deadlines.set(d, 1_000, tag -> fired.add("first"), 0);
 
-        deadlines.set(d, 5_000, () -> fired.add("moved"));
+        deadlines.set(d, 5_000, tag -> fired.add("moved"), 0);
         time.advanceTimeBy(Duration.ofSeconds(4));
         assertThat(fired).isEmpty();
         time.advanceTimeBy(Duration.ofSeconds(1));
@@ -54,8 +54,8 @@ class DeadlinesTest {
         Deadlines deadlines = Deadlines.on(clock);
         Deadlines.Deadline a = deadlines.deadline();
         Deadlines.Deadline b = deadlines.deadline();
-        deadlines.set(a, 1_000, () -> { });
-        deadlines.set(b, 2_000, () -> { });
+        deadlines.set(a, 1_000, tag -> { }, 0);
+        deadlines.set(b, 2_000, tag -> { }, 0);
 
         deadlines.cancel(a);
         assertThat(clock.pendingTasks()).isEqualTo(1);
@@ -70,9 +70,9 @@ class DeadlinesTest {
         TestScheduler clock = TestScheduler.delegatingTo(time);
         Deadlines deadlines = Deadlines.on(clock);
         List<String> fired = new ArrayList<>();
-        deadlines.set(deadlines.deadline(), 10_000, () -> fired.add("late"));
+        deadlines.set(deadlines.deadline(), 10_000, tag -> fired.add("late"), 0);
 
-        deadlines.set(deadlines.deadline(), 1_000, () -> fired.add("early"));
+        deadlines.set(deadlines.deadline(), 1_000, tag -> fired.add("early"), 0);
         assertThat(clock.pendingTasks()).isEqualTo(1);
         time.advanceTimeBy(Duration.ofSeconds(1));
 
@@ -82,14 +82,28 @@ class DeadlinesTest {
     }
 
     @Test
+    void aDueTaskIsToldTheTagItWasSetWith() {
+        VirtualTimeScheduler time = VirtualTimeScheduler.create();
+        Deadlines deadlines = Deadlines.on(time);
+        Deadlines.Deadline d = deadlines.deadline();
+        List<Long> told = new ArrayList<>();
+        deadlines.set(d, 1_000, told::add, 7);
+        deadlines.set(d, 1_000, told::add, 8);
+
+        time.advanceTimeBy(Duration.ofSeconds(1));
+
+        assertThat(told).containsExactly(8L);
+    }
+
+    @Test
     void aFailingTaskDoesNotCostTheOthersTheirTimers() {
         VirtualTimeScheduler time = VirtualTimeScheduler.create();
         Deadlines deadlines = Deadlines.on(time);
         List<String> fired = new ArrayList<>();
-        deadlines.set(deadlines.deadline(), 1_000, () -> {
+        deadlines.set(deadlines.deadline(), 1_000, tag -> {
             throw new IllegalStateException("one service's bug");
-        });
-        deadlines.set(deadlines.deadline(), 1_000, () -> fired.add("other"));
+        }, 0);
+        deadlines.set(deadlines.deadline(), 1_000, tag -> fired.add("other"), 0);
 
         time.advanceTimeBy(Duration.ofSeconds(1));
 
