@@ -91,8 +91,10 @@ public final class TokenService implements Disposable {
      * A resource server answered 401 to {@code rejected}. If a newer token is held already, it is
      * returned. Else the store is reloaded (another process may hold a newer token) and, failing
      * that, the token is refreshed. Concurrent rejections of one token cause one refresh; a token
-     * generation triggers at most one refresh, so a server rejecting every token cannot drive a
-     * refresh loop. Errors as {@link #token()}.
+     * generation triggers at most one refresh. After a refresh that a rejection caused, rejections
+     * pause for 30 s (doubling while they go on, at most 10 min): within the pause, {@code rejected}
+     * itself comes back, without a request, so a resource server rejecting every token cannot drive
+     * a refresh loop (it is logged once per pause at WARN). Errors as {@link #token()}.
      */
     public Mono<AccessToken> tokenRejected(AccessToken rejected) {
         return engine.tokenRejected(Objects.requireNonNull(rejected, "rejected"));
