@@ -43,7 +43,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     private @Nullable RefreshJob installed;
     private @Nullable Disposable storeWatch;
 
-    Engine(EngineSettings settings, TokenEndpoint endpoint) {
+    Engine(EngineSettings settings, TokenEndpoint endpoint, EventFeed events) {
         this.name = "TokenService[" + endpoint.clientId() + " @ " + endpoint.endpoint() + "]";
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
@@ -56,7 +56,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
                 () -> unavailable(state, null), scheduler);
         this.timers = new Timers(scheduler);
         this.state = ServiceState.starting(now());
-        this.feed = new StateFeed(scheduler, state.state());
+        this.feed = new StateFeed(scheduler, state.state(), events);
     }
 
     /** Watches the store and starts the first fetch. */
@@ -278,7 +278,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         state = next;
         if (from != to) {
             log.moved(from, to, next.state());
-            feed.publish(next.state());
+            feed.publish(from, next.state());
         }
     }
 
