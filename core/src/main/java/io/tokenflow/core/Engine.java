@@ -47,7 +47,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         this.name = "TokenService[" + endpoint.clientId() + " @ " + endpoint.endpoint() + "]";
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
-        this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint().toString(), store.describe());
+        this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint(), store.describe());
         this.scheduler = settings.scheduler();
         this.policy = settings.effectivePolicy();
         this.lifetimes = settings.lifetimes();
@@ -62,7 +62,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     /** Watches the store and starts the first fetch. */
     void start() {
         storeWatch = store.changes()
-                .takeUntilOther(stopped.asMono())
+                .takeUntilOther(stopped.asMono()).contextWrite(log::onStoreCalls)
                 .subscribe(this::externalCredential, log::stoppedWatching);
         write(() -> install(true));
     }
