@@ -25,10 +25,14 @@ final class UnreadableAnswer extends ChannelInboundHandlerAdapter {
     static final String NAME = "tokenflow.unreadableAnswer";
     private static final UnreadableAnswer INSTANCE = new UnreadableAnswer();
 
-    /** Adds the handler after the HTTP/1.1 codec, when there is one (HTTP/2 is negotiated later and not covered). */
+    /**
+     * Adds the handler after the codec that turns bytes into HTTP objects, once: the HTTP/1.1 codec,
+     * or, on an HTTP/2 stream, the frame-to-HTTP/1.1 converter.
+     */
     static void guard(ChannelPipeline pipeline) {
-        if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(NAME) == null) {
-            pipeline.addAfter(NettyPipeline.HttpCodec, NAME, INSTANCE);
+        String codec = pipeline.get(NettyPipeline.H2ToHttp11Codec) != null ? NettyPipeline.H2ToHttp11Codec : NettyPipeline.HttpCodec;
+        if (pipeline.get(codec) != null && pipeline.get(NAME) == null) {
+            pipeline.addAfter(codec, NAME, INSTANCE);
         }
     }
 

@@ -44,7 +44,7 @@ class RemediationDocsTest {
         Map<String, String> documented = documentedHints();
 
         assertThat(documented.keySet()).as("rows of the table").containsExactlyElementsOf(CASES.keySet());
-        CASES.forEach((row, failure) -> assertThat(Remediation.hint(failure, "`<id>`", "`<endpoint>`", "`<store>`"))
+        CASES.forEach((row, failure) -> assertThat(hint(failure))
                 .as("hint for %s", row)
                 .isEqualTo(documented.get(row)));
     }
@@ -74,8 +74,10 @@ class RemediationDocsTest {
         assertThat(hint(tlsFailureMentioningTheStore)).startsWith("check the TLS trust store");
     }
 
+    private static final Remediation PLACEHOLDERS = new Remediation("`<id>`", "`<endpoint>`", "`<host>:<port>`", "`<store>`");
+
     private static String hint(TokenFailure failure) {
-        return Remediation.hint(failure, "`<id>`", "`<endpoint>`", "`<store>`");
+        return PLACEHOLDERS.hint(failure).orElseThrow();
     }
 
     private static TokenFailure permanentAnswer(int status, String code) {
