@@ -101,15 +101,7 @@ class DocsLinksTest {
     /** The link targets outside code blocks and inline code. */
     private static List<String> links(Path document) throws IOException {
         List<String> targets = new ArrayList<>();
-        boolean inCode = false;
-        for (String line : Files.readAllLines(document)) {
-            if (FENCE.matcher(line).find()) {
-                inCode = !inCode;
-                continue;
-            }
-            if (inCode) {
-                continue;
-            }
+        for (String line : linesOutsideCodeBlocks(document)) {
             Matcher m = LINK.matcher(line.replaceAll("`[^`]*`", "``"));
             while (m.find()) {
                 targets.add(m.group(1));
@@ -119,16 +111,20 @@ class DocsLinksTest {
     }
 
     private static List<String> headings(Path file) throws IOException {
-        List<String> headings = new ArrayList<>();
+        return linesOutsideCodeBlocks(file).stream().filter(line -> HEADING.matcher(line).matches()).toList();
+    }
+
+    private static List<String> linesOutsideCodeBlocks(Path file) throws IOException {
+        List<String> lines = new ArrayList<>();
         boolean inCode = false;
         for (String line : Files.readAllLines(file)) {
             if (FENCE.matcher(line).find()) {
                 inCode = !inCode;
-            } else if (!inCode && HEADING.matcher(line).matches()) {
-                headings.add(line);
+            } else if (!inCode) {
+                lines.add(line);
             }
         }
-        return headings;
+        return lines;
     }
 
     /**
