@@ -44,9 +44,10 @@ final class TokenPost {
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
                 .responseTimeout(settings.responseTimeout())
-                // At init for HTTP/1.1 and TLS; once connected for a codec that ALPN or HTTP/2 put in place later.
+                // At init for HTTP/1.1 and TLS; at each request for a codec that ALPN put in place later, and
+                // for an HTTP/2 stream (its own channel, which init and connect never see).
                 .doOnChannelInit((observer, channel, remote) -> guard(channel.pipeline()))
-                .doOnConnected(connection -> guard(connection.channel().pipeline()));
+                .doOnRequest((request, connection) -> guard(connection.channel().pipeline()));
     }
 
     /** POSTs {@code request}; one answer per subscription. Errors only for a failure before a complete answer. */
