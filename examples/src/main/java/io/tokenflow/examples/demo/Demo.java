@@ -184,6 +184,7 @@ public final class Demo {
             DisposableServer status = statusServer(tokens, options.statusPort());
             Disposable watching = watch(tokens);
             Disposable reporting = Flux.interval(Duration.ZERO, Duration.ofSeconds(10))
+                    .onBackpressureDrop()
                     .concatMap(tick -> tokens.token()
                             .map(token -> "token ok: " + token)
                             .onErrorResume(e -> Mono.just("no token: " + e.getMessage())))
@@ -247,7 +248,10 @@ public final class Demo {
                 .baseUrl(api.toString())
                 .filter(TokenExchangeFilter.forHosts(tokens, api.getHost()))
                 .build();
+        // A call may take longer than a second (waiting for the first token): drop the ticks meanwhile
+        // rather than fail the interval, which cannot wait.
         return Flux.interval(Duration.ofSeconds(1))
+                .onBackpressureDrop()
                 .concatMap(tick -> client.get().uri("/hello").retrieve().bodyToMono(String.class)
                         .map(body -> "GET /hello -> 200 " + body)
                         .onErrorResume(e -> Mono.just("GET /hello -> " + outcome(e))))
