@@ -5,67 +5,52 @@ import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * The state machine of one {@link TokenService}: every write of its {@link ServiceState} happens
- * here, under one lock, checked against {@link Transitions} and published by the {@link StateFeed}
- * after the timers it needs are in place. The lock is the honest choice because a move has side
- * effects (timers, the feed, a job to start); the hot path reads {@link #current()} without it.
- *
- * <p>A write that installs a refresh job starts it after the lock is released ({@link #write}):
- * a job's first steps may run synchronously and call back into the engine.
+ * here, under one lock ({@link EngineLock}, which this class extends), checked against
+ * {@link Transitions} and published by the {@link StateFeed} after the timers it needs are in
+ * place. The lock is the honest choice because a move has side effects (timers, the feed, a job
+ * to start); the hot path reads {@link #current()} without it.
  */
-final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due {
+final class Engine extends EngineLock implements RefreshJob.Outcome, Timers.Due {
 
     private final ServiceLog log;
     private final TokenEndpoint endpoint;
     private final CredentialStore store;
     private final boolean storeShared; // given, so others may write it; the default store is this service's alone
-    private final Scheduler scheduler;
     private final RetryPolicy policy;
-    private final Lifetimes lifetimes;
+    private final Duration startupTimeout;
     private final RefreshCycle cycle;
     private final RefreshJob.Context jobs;
     private final Timers timers;
     private final StateFeed feed;
-    private volatile ServiceState state;
-    // Guarded by this (the lock): the job the current write installed, to be started once the lock is released.
-    private @Nullable RefreshJob installed;
     private @Nullable Disposable storeWatch;
 
-    Engine(EngineSettings settings, TokenEndpoint endpoint) {
+    Engine(EngineSettings settings, TokenEndpoint endpoint, EventFeed events) {
+        super(settings.scheduler(), settings.lifetimes());
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
         this.storeShared = settings.store() != null;
-        this.log = new ServiceLog(endpoint.clientId(), endpoint.endpoint().toString(), store.describe());
-        this.scheduler = settings.scheduler();
+        this.log = new ServiceLog(endpoint.clientId(), endpoint.endpoint(), store.describe());
         this.policy = settings.effectivePolicy();
-        this.lifetimes = settings.lifetimes();
+        this.startupTimeout = settings.startupTimeout();
         this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
         this.jobs = new RefreshJob.Context(cycle, policy, log, this, scheduler);
         this.timers = new Timers(scheduler, this);
-        this.state = ServiceState.starting(now());
-        this.feed = new StateFeed(scheduler, state.state());
+        this.feed = new StateFeed(scheduler, state.state(), events);
     }
 
     /** Watches a given store and starts the first fetch. */
     void start() {
         if (storeShared) {
-            storeWatch = store.changes().subscribe(this::externalCredential, log::stoppedWatching);
+            storeWatch = store.changes().contextWrite(log::onStoreCalls).subscribe(this::externalCredential, log::stoppedWatching);
         }
         write(() -> install(true));
-    }
-
-    /** The state, read without the lock. */
-    ServiceState current() {
-        return state;
     }
 
     Flux<WorkloadState> states() {
@@ -78,7 +63,10 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
 
     // ---------------------------------------------------------------- the calls of TokenService
 
-    /** {@link TokenService#token()} when the hot path has no token to hand out. */
+    /**
+     * {@link TokenService#token()} when the hot path has no token to hand out. In {@code STARTING}
+     * a caller waits until {@code startupTimeout} after the start, then gets the state as it is.
+     */
     Mono<AccessToken> slowToken() {
         return write(() -> {
             expireIfDue();
@@ -90,7 +78,13 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
             if (held != null) {
                 return held;
             }
-            return (s.job() != null ? s.job() : install(s.status() != Status.DEGRADED)).forTokenCallers();
+            long startupLeft = s.state().since().toEpochMilli() + startupTimeout.toMillis() - nowMillis();
+            if (s.status() == Status.STARTING && startupLeft <= 0) {
+                return Mono.error(unavailable(s, null));
+            }
+            Mono<AccessToken> joined = (s.job() != null ? s.job() : install(s.status() != Status.DEGRADED)).forTokenCallers();
+            return s.status() != Status.STARTING ? joined : new WaitingToken(joined.timeout(Duration.ofMillis(startupLeft),
+                    Mono.defer(() -> Mono.error(unavailable(state, null))), scheduler), log);
         });
     }
 
@@ -144,7 +138,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
                 return false;
             }
             timers.cancelAll();
-            moveTo(s, s.stopped(now()));
+            moveTo(s, s.stopped(now()), true);
             RefreshJob.stop(s.job());
             feed.complete();
             return true;
@@ -197,7 +191,8 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
             long streakStart = s.inStreak() ? s.streakStart()
                     : job.firstFailureAt() != RefreshJob.NO_FAILURE ? job.firstFailureAt() : now;
             Transitions.Next next = Transitions.afterFailure(s.status(), f, s.servable(now) != null, now, streakStart, policy);
-            log.failed(s.status(), next.to(), f, failures, Duration.ofMillis(now - streakStart), policy.ceiling());
+            boolean moveTold = log.failed(s.status(), next, f, !s.inStreak(), failures, Duration.ofMillis(now - streakStart),
+                    policy.ceiling(), now);
             timers.cancelAttempt();
             if (next.to() == Status.UNAUTHENTICATED) {
                 timers.cancelExpiry();
@@ -205,27 +200,29 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
             if (next.hasAttempt()) {
                 timers.attemptIn(next.attemptAt() - now);
             }
-            moveTo(s, s.failed(next, failure, failures, streakStart, Instant.ofEpochMilli(now)));
+            moveTo(s, s.failed(next, failure, failures, streakStart, Instant.ofEpochMilli(now)), !moveTold);
             return Mono.<AccessToken>error(failure);
         });
     }
 
-    // ---------------------------------------------------------------- what the refresh cycle reads (RefreshCycle.Held)
-
+    /**
+     * Shows the failure at once, and logs the streak's first one (WARN with its hint), or a
+     * later one at DEBUG; the short retry goes on. Ignored when the job is moot (stopped, or a
+     * newer token is held).
+     */
     @Override
-    public @Nullable Credential credential() {
-        return state.credential();
-    }
-
-    @Override
-    public boolean adoptable(Credential stored) {
-        return state.adoptable(stored, lifetimes, now());
-    }
-
-    @Override
-    public @Nullable Credential adoptedSince(long generation) {
-        ServiceState s = state;
-        return s.adoptedSince(generation, nowMillis()) ? s.credential() : null;
+    public void retrying(RefreshJob job, Throwable error, long nextAttemptAt) {
+        TokenEndpointException failure = cycle.asEndpointFailure(error);
+        write(() -> {
+            ServiceState s = state;
+            if (s.status() == Status.STOPPED || s.job() != job || s.generation() != job.startGeneration()) {
+                return null;
+            }
+            log.retrying(!s.inStreak(), job.failedAttempts(), policy.maxRetries(), failure.failure(),
+                    Duration.ofMillis(Math.max(0, nextAttemptAt - nowMillis())));
+            state = s.retrying(failure, job.failures(), s.inStreak() ? s.streakStart() : job.firstFailureAt(), nextAttemptAt);
+            return null;
+        });
     }
 
     // ---------------------------------------------------------------- moves (under the lock)
@@ -234,10 +231,9 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
     private void adopt(ServiceState s, Credential credential, AccessToken token, @Nullable RefreshJob finished) {
         Instant now = now();
         Lifetimes.Plan plan = lifetimes.plan(token, now);
-        long generation = s.generation() + 1;
-        timers.replan(plan, now.toEpochMilli(), generation);
+        timers.replan(plan, now.toEpochMilli(), s.generation() + 1);
         // Published last, so that an observer reacting to the new state finds its timers in place.
-        moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()));
+        moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()), true);
     }
 
     /** A held token whose time is up leaves the hot path (the caller then starts or joins a refresh). */
@@ -262,18 +258,24 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
         long streakStart = s.inStreak() || job == null ? s.streakStart() : job.firstFailureAt();
         int failures = job == null ? s.state().consecutiveFailures() : job.failures();
         log.expiredWhileFailing();
-        moveTo(s, s.expired(now(), failures, streakStart));
+        moveTo(s, s.expired(now(), failures, streakStart, job == null ? RefreshJob.NO_RETRY : job.nextAttemptAt()), true);
     }
 
-    /** Installs {@code next}, checking the move against the transition table; publishes a status change. */
-    private void moveTo(ServiceState current, ServiceState next) {
+    /**
+     * Installs {@code next}, checking the move against the transition table; publishes a status change.
+     *
+     * @param logMove whether to log the move at INFO (false: a failure line has told it already)
+     */
+    private void moveTo(ServiceState current, ServiceState next, boolean logMove) {
         Status from = current.status();
         Status to = next.status();
         Transitions.check(from, to);
         state = next;
         if (from != to) {
-            log.moved(from, to, next.state());
-            feed.publish(next.state());
+            if (logMove) {
+                log.moved(from, to, next.state());
+            }
+            feed.publish(from, next.state());
         }
     }
 
@@ -341,28 +343,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
         });
     }
 
-    // ---------------------------------------------------------------- jobs
-
-    /**
-     * Runs {@code change} under the lock; a job it installed is started after the outermost write
-     * releases the lock (a nested write, from an observer called under the lock, leaves it to the outer one).
-     */
-    private <T> T write(Supplier<T> change) {
-        boolean outermost = !Thread.holdsLock(this);
-        T result;
-        RefreshJob toStart = null;
-        synchronized (this) {
-            result = change.get();
-            if (outermost) {
-                toStart = installed;
-                installed = null;
-            }
-        }
-        if (toStart != null) {
-            toStart.start();
-        }
-        return result;
-    }
+    // ---------------------------------------------------------------- jobs and helpers
 
     /** The job in flight, or a new one (installed, and started when the write ends). Under the lock. */
     private Mono<AccessToken> joinOrInstall(boolean shortRetry) {
@@ -375,11 +356,9 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
         ServiceState s = state;
         RefreshJob job = new RefreshJob(jobs, shortRetry, s.generation(), s.state().consecutiveFailures());
         state = s.withJob(job);
-        installed = job;
+        startAfterwards(job);
         return job;
     }
-
-    // ---------------------------------------------------------------- helpers
 
     private Mono<AccessToken> token() {
         Mono<AccessToken> held = state.servable(nowMillis());
@@ -388,13 +367,5 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held, Timers.Due 
 
     private TokenUnavailableException unavailable(ServiceState s, @Nullable TokenEndpointException cause) {
         return s.unavailable(now(), endpoint.endpoint(), endpoint.clientId(), cause);
-    }
-
-    private long nowMillis() {
-        return scheduler.now(TimeUnit.MILLISECONDS);
-    }
-
-    private Instant now() {
-        return Instant.ofEpochMilli(nowMillis());
     }
 }

@@ -61,7 +61,8 @@ final class RefreshCycle {
     Mono<Credential> run(long startGeneration) {
         return store.load()
                 .filter(held::adoptable)
-                .switchIfEmpty(Mono.defer(() -> underLease(startGeneration)));
+                .switchIfEmpty(Mono.defer(() -> underLease(startGeneration)))
+                .contextWrite(log::onStoreCalls);
     }
 
     private Mono<Credential> underLease(long startGeneration) {
@@ -140,17 +141,23 @@ final class RefreshCycle {
     }
 
     /**
-     * {@code error} as the service's failure: itself when the wire raised it, else a failure of the
-     * credential store, transient when the store was busy, permanent otherwise.
+     * {@code error} as the service's failure, with its remediation hint ({@link TokenFailure#remediation()}):
+     * the wire's own failure, or else a failure of the credential store, transient when the store
+     * was busy, permanent otherwise.
      */
     TokenEndpointException asEndpointFailure(Throwable error) {
+        TokenEndpointException failure;
         if (error instanceof TokenEndpointException te) {
-            return te;
+            failure = te;
+        } else {
+            FailureKind kind = error instanceof CredentialBusyException ? FailureKind.TRANSIENT : FailureKind.PERMANENT;
+            failure = TokenEndpointException.of(TokenFailure.of(FailureOrigin.STORE, kind, "refresh failed before or after the "
+                            + "token request (credential store " + store.describe() + "): " + error),
+                    endpoint.endpoint(), endpoint.clientId(), error);
         }
-        FailureKind kind = error instanceof CredentialBusyException ? FailureKind.TRANSIENT : FailureKind.PERMANENT;
-        return TokenEndpointException.of(TokenFailure.of(FailureOrigin.STORE, kind, "refresh failed before or after the "
-                        + "token request (credential store " + store.describe() + "): " + error),
-                endpoint.endpoint(), endpoint.clientId(), error);
+        return failure.failure().remediation().isPresent() ? failure
+                : failure.remediated(Remediation.forService(endpoint.clientId(), endpoint.endpoint(), store.describe())
+                        .attachTo(failure.failure()));
     }
 
     private static boolean isInvalidGrant(Throwable e) {

@@ -5,18 +5,25 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
 
 /**
  * One refresh, single flight: a {@link RefreshCycle} (with the short retry at the start of a
  * failure streak) whose one outcome every caller joins ({@link Join}: linear in the number of
  * callers). The engine installs a job under its lock and then {@linkplain #start() subscribes} it
  * itself, so a caller's cancellation never cancels it; {@link #stop()} (the service's disposal) does.
+ *
+ * <p>Each failed attempt that the short retry retries is reported to the engine with the time
+ * of the next attempt ({@link Outcome#retrying}): the short retry runs on a view of the service's
+ * scheduler ({@link BackoffClock}) that hears each backoff delay Reactor schedules, jitter
+ * included, so the time shown is the one Reactor will keep.
  */
 final class RefreshJob {
 
@@ -27,6 +34,13 @@ final class RefreshJob {
 
         /** The job failed with {@code error}; returns what its callers get. */
         Mono<AccessToken> failed(RefreshJob job, Throwable error);
+
+        /**
+         * An attempt failed with {@code error} and the short retry makes the next one at
+         * {@code nextAttemptAt} (epoch ms, the backoff and any {@code Retry-After} included).
+         * Called on the thread the failure arrived on, before the retry's delay starts.
+         */
+        void retrying(RefreshJob job, Throwable error, long nextAttemptAt);
 
         /**
          * What a {@code token()} caller gets for {@code cause} (and, for {@code null}, the callers of a
@@ -40,27 +54,34 @@ final class RefreshJob {
      *
      * @param policy the short retry's, applied to jobs that start a failure streak (built per such
      *     job: an idle service holds no retry spec)
-     * @param log the service's log, for the short retry's DEBUG lines
+     * @param log the service's log, for its name in the advice of {@link WaitingToken}
      */
     record Context(RefreshCycle cycle, RetryPolicy policy, ServiceLog log, Outcome outcome, Scheduler clock) {
     }
 
     /** {@link #firstFailureAt()} of a job that has not failed. */
     static final long NO_FAILURE = -1;
+    /** {@link #nextAttemptAt()} when no retry is scheduled. */
+    static final long NO_RETRY = -1;
 
+    private static final Disposable STOPPED = Disposables.disposed();
+
+    private final Context context;
     private final long startGeneration;
     private final int earlierFailures;
     private final Mono<AccessToken> attempts;
-    private final Join<AccessToken> shared = new Join<>();
-    private final Outcome outcome;
+    private final Join<AccessToken> join = new Join<>();
+    /** What callers join: {@link #join} whose {@code block()} advises on a non-blocking thread. */
+    private final Mono<AccessToken> shared;
     // Made on first use, under the engine's lock (a benign race otherwise: the same view twice).
     private @Nullable Mono<AccessToken> tokenCallers;
     /** The job's own subscription: {@code null} before {@link #start()}, {@link #STOPPED} after {@link #stop()}. */
     private final AtomicReference<@Nullable Disposable> running = new AtomicReference<>();
-    private static final Disposable STOPPED = Disposables.disposed();
     // Written by the job's own sequential chain only.
     private volatile int failedAttempts;
     private volatile long firstFailureAt = NO_FAILURE;
+    private volatile @Nullable Throwable lastFailure;
+    private volatile long nextAttemptAt = NO_RETRY;
 
     /**
      * @param shortRetry whether the short retry applies (the job starts a streak); else one attempt
@@ -68,6 +89,7 @@ final class RefreshJob {
      * @param earlierFailures failures of the streak before this job
      */
     RefreshJob(Context context, boolean shortRetry, long startGeneration, int earlierFailures) {
+        this.context = context;
         this.startGeneration = startGeneration;
         this.earlierFailures = earlierFailures;
         Mono<Credential> attempt = Mono.defer(() -> context.cycle().run(startGeneration))
@@ -75,35 +97,48 @@ final class RefreshJob {
                     if (firstFailureAt == NO_FAILURE) {
                         firstFailureAt = context.clock().now(TimeUnit.MILLISECONDS);
                     }
+                    lastFailure = e;
+                    nextAttemptAt = NO_RETRY;
                     failedAttempts++;
                 });
         Mono<Credential> attempts = shortRetry
-                ? attempt.retryWhen(shortRetry(context.policy(), context.clock(), context.log()))
+                ? attempt.retryWhen(shortRetry(context.policy(), context.clock())
+                        .scheduler(new BackoffClock(context.clock(), this::retryingIn)))
                 : attempt;
-        this.outcome = context.outcome();
         this.attempts = attempts
                 .map(credential -> context.outcome().succeeded(this, credential))
                 .onErrorResume(e -> context.outcome().failed(this, e));
+        this.shared = new WaitingToken(join, context.log());
     }
 
     /**
-     * The short retry: {@code Retry.backoff(maxRetries, minBackoff).maxBackoff(..).jitter(..)} on
-     * {@code scheduler}, for transient failures only, waiting out a server's {@code Retry-After}
-     * (capped by the policy) before each backoff delay.
-     *
-     * @param log the service's log, for the DEBUG line of each retry
+     * The short retry: {@code Retry.backoff(maxRetries, minBackoff).maxBackoff(..).jitter(..)}, for
+     * transient failures only, waiting out a server's {@code Retry-After} (capped by the policy)
+     * after each backoff delay (on {@code scheduler}). Each job runs its backoff delays on its own
+     * {@link BackoffClock}.
      */
-    static Retry shortRetry(RetryPolicy policy, Scheduler scheduler, ServiceLog log) {
+    static RetryBackoffSpec shortRetry(RetryPolicy policy, Scheduler scheduler) {
         return Retry.backoff(policy.maxRetries(), policy.minBackoff())
                 .maxBackoff(policy.maxBackoff())
                 .jitter(policy.jitter())
                 .scheduler(scheduler)
                 .filter(RefreshJob::isTransient)
-                .doBeforeRetryAsync(signal -> serverAskedToWait(policy, signal.failure())
+                .doAfterRetryAsync(signal -> serverAskedToWait(policy, signal.failure())
                         .map(wait -> Mono.delay(wait, scheduler).then())
                         .orElse(Mono.empty()))
-                .doBeforeRetry(signal -> log.retrying(signal.totalRetries() + 1, policy.maxRetries(), signal.failure()))
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+    }
+
+    /** Reactor has scheduled the backoff delay before the next attempt: reports when that attempt is due. */
+    private void retryingIn(long backoffMillis) {
+        Throwable failure = lastFailure;
+        if (failure == null) {
+            return;
+        }
+        long wait = backoffMillis + serverAskedToWait(context.policy(), failure).map(Duration::toMillis).orElse(0L);
+        long at = context.clock().now(TimeUnit.MILLISECONDS) + wait;
+        nextAttemptAt = at;
+        context.outcome().retrying(this, failure, at);
     }
 
     private static Optional<Duration> serverAskedToWait(RetryPolicy policy, Throwable e) {
@@ -122,7 +157,7 @@ final class RefreshJob {
     Mono<AccessToken> forTokenCallers() {
         Mono<AccessToken> view = tokenCallers;
         if (view == null) {
-            view = shared.onErrorMap(TokenEndpointException.class, outcome::unavailable);
+            view = new WaitingToken(join.onErrorMap(TokenEndpointException.class, context.outcome()::unavailable), context.log());
             tokenCallers = view;
         }
         return view;
@@ -135,8 +170,8 @@ final class RefreshJob {
 
     /** Subscribes the job on the service's behalf; called once, outside the engine's lock. */
     void start() {
-        Disposable subscription = attempts.subscribe(token -> shared.complete(token, null), error -> shared.complete(null, error),
-                () -> shared.complete(null, null));
+        Disposable subscription = attempts.subscribe(token -> join.complete(token, null), error -> join.complete(null, error),
+                () -> join.complete(null, null));
         if (!running.compareAndSet(null, subscription)) {
             // Stopped before it started.
             subscription.dispose();
@@ -160,7 +195,7 @@ final class RefreshJob {
             if (subscription != null) {
                 subscription.dispose();
             }
-            shared.complete(null, outcome.unavailable(null));
+            join.complete(null, context.outcome().unavailable(null));
         }
     }
 
@@ -185,5 +220,57 @@ final class RefreshJob {
     /** Epoch ms of this job's first failed attempt, or {@link #NO_FAILURE}. */
     long firstFailureAt() {
         return firstFailureAt;
+    }
+
+    /** Epoch ms of the retry the short retry has scheduled, or {@link #NO_RETRY}. */
+    long nextAttemptAt() {
+        return nextAttemptAt;
+    }
+
+    /**
+     * The service's scheduler as the short retry sees it: the same clock and timers, and each
+     * delay scheduled on it (Reactor's jittered backoff) is told to {@code onDelay} first. Never
+     * disposes the service's scheduler.
+     */
+    static final class BackoffClock implements Scheduler {
+        private final Scheduler scheduler;
+        private final LongConsumer onDelay;
+
+        /** @param onDelay takes each delay in ms, before it is scheduled */
+        BackoffClock(Scheduler scheduler, LongConsumer onDelay) {
+            this.scheduler = scheduler;
+            this.onDelay = onDelay;
+        }
+
+        @Override
+        public Disposable schedule(Runnable task) {
+            return scheduler.schedule(task);
+        }
+
+        @Override
+        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+            onDelay.accept(unit.toMillis(delay));
+            return scheduler.schedule(task, delay, unit);
+        }
+
+        @Override
+        public long now(TimeUnit unit) {
+            return scheduler.now(unit);
+        }
+
+        @Override
+        public Worker createWorker() {
+            return scheduler.createWorker();
+        }
+
+        @Override
+        public void dispose() {
+            // The service's scheduler is not this view's to dispose.
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return scheduler.isDisposed();
+        }
     }
 }

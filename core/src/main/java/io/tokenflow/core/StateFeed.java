@@ -17,7 +17,8 @@ import reactor.util.context.Context;
  * Publishes one service's states. The engine publishes under its lock, so the order is the order
  * of the moves; {@code Sinks.many().replay().latest()} gives a new subscriber the latest state
  * first. The sink is made when {@link #states()} is first called, from the latest state: until
- * then a state costs a field write.
+ * then a state costs a field write. Each state published is also a
+ * {@link TokenEvent.StateChanged} on the service's {@link EventFeed}.
  *
  * <p>Each subscriber is delivered to on its own worker of the service's scheduler, so that it
  * never blocks the service, through a queue of at most {@value #CAPACITY} states. A subscriber
@@ -31,34 +32,43 @@ final class StateFeed {
     static final int CAPACITY = 64;
 
     private final Scheduler scheduler;
+    private final EventFeed events;
     // Guarded by this. The sink is made for the first subscriber: a service nobody watches holds none.
     private WorkloadState latest;
     private boolean completed;
     private Sinks.@Nullable Many<WorkloadState> sink;
 
-    StateFeed(Scheduler scheduler, WorkloadState first) {
+    StateFeed(Scheduler scheduler, WorkloadState first, EventFeed events) {
         this.scheduler = scheduler;
         this.latest = first;
+        this.events = events;
     }
 
-    synchronized void publish(WorkloadState state) {
-        latest = state;
-        if (sink != null) {
-            sink.tryEmitNext(state);
+    /** The move from {@code from} to {@code state}; called under the engine's lock. */
+    void publish(WorkloadState.Status from, WorkloadState state) {
+        synchronized (this) {
+            latest = state;
+            if (sink != null) {
+                sink.tryEmitNext(state);
+            }
         }
+        events.publish(new TokenEvent.StateChanged(from, state));
     }
 
-    /** After {@code STOPPED}: every subscriber completes, once it has taken what is queued for it. */
-    synchronized void complete() {
-        completed = true;
-        if (sink != null) {
-            sink.tryEmitComplete();
+    /** After {@code STOPPED}: every subscriber (of the events too) completes, once it has taken what is queued for it. */
+    void complete() {
+        synchronized (this) {
+            completed = true;
+            if (sink != null) {
+                sink.tryEmitComplete();
+            }
         }
+        events.complete();
     }
 
     /** A new {@code Flux} per call (cheap); each subscriber first gets the latest state. */
     Flux<WorkloadState> states() {
-        return new States(source(), scheduler);
+        return delivered(source(), scheduler);
     }
 
     private synchronized Flux<WorkloadState> source() {
@@ -73,18 +83,27 @@ final class StateFeed {
         return sink.asFlux();
     }
 
+    /**
+     * {@code source} delivered as the states are: to each subscriber on its own worker of
+     * {@code scheduler}, every element in order while it keeps up, conflated to the latest when it
+     * does not. {@code source} must never wait for demand (a sink).
+     */
+    static <T> Flux<T> delivered(Flux<T> source, Scheduler scheduler) {
+        return new Hop<>(source, scheduler);
+    }
+
     /** Each subscriber gets its own {@link Delivery} on its own worker. */
-    private static final class States extends Flux<WorkloadState> {
-        private final Flux<WorkloadState> source;
+    private static final class Hop<T> extends Flux<T> {
+        private final Flux<T> source;
         private final Scheduler scheduler;
 
-        States(Flux<WorkloadState> source, Scheduler scheduler) {
+        Hop(Flux<T> source, Scheduler scheduler) {
             this.source = source;
             this.scheduler = scheduler;
         }
 
         @Override
-        public void subscribe(CoreSubscriber<? super WorkloadState> actual) {
+        public void subscribe(CoreSubscriber<? super T> actual) {
             source.subscribe(new Delivery<>(actual, scheduler.createWorker()));
         }
     }

@@ -39,24 +39,29 @@ import reactor.netty.http.client.HttpClient;
  * {@link WorkloadState}s.
  *
  * <p>The service starts its first fetch when built. Thread-safe. Time comes from the builder's
- * {@link Scheduler}.
+ * {@link Scheduler}. {@link #close()} is {@link #dispose()}, for try-with-resources.
  */
-public final class TokenService implements Disposable {
+public final class TokenService implements Disposable, AutoCloseable {
 
     private final Engine engine;
     private final Scheduler clock;
     private final Variants variants;
+    private final EventFeed events;
 
-    private TokenService(Engine engine, Scheduler clock, Variants variants) {
+    private TokenService(Engine engine, Scheduler clock, Variants variants, EventFeed events) {
         this.engine = engine;
         this.clock = clock;
         this.variants = variants;
+        this.events = events;
     }
 
     /** Builds the service of a checked {@code recipe} and starts it (its first fetch begins now). */
     static TokenService start(Recipe recipe) {
-        Engine built = new Engine(recipe.engine(), recipe.endpoint());
-        TokenService service = new TokenService(built, recipe.engine().scheduler(), new Variants(recipe));
+        EngineSettings settings = recipe.engine();
+        EventFeed events = new EventFeed(settings.scheduler());
+        TokenEndpoint observed = new ObservedEndpoint(recipe.endpoint(), events, settings.scheduler(), settings.storeDescription());
+        Engine built = new Engine(settings, observed, events);
+        TokenService service = new TokenService(built, settings.scheduler(), new Variants(recipe), events);
         built.start();
         return service;
     }
@@ -71,13 +76,26 @@ public final class TokenService implements Disposable {
      * <ul>
      *   <li>{@code RUNNING}, {@code DEGRADED}: the held token, at once (the same {@code Mono}
      *       instance for every call until the token changes).</li>
-     *   <li>{@code STARTING}, or the held token just expired: joins the one refresh in flight
-     *       (short retry included; bound the wait with {@code token().timeout(..)}).</li>
+     *   <li>{@code STARTING}: joins the first fetch (short retry included), until
+     *       {@link Builder#startupTimeout(Duration) startupTimeout} after the service started
+     *       (default 10 s); then fails with {@link TokenUnavailableException} (the last failure, the
+     *       next attempt) while the service goes on trying.</li>
+     *   <li>The held token just expired: joins the one refresh in flight (short retry included;
+     *       bound the wait with {@code token().timeout(..)}).</li>
      *   <li>{@code AUTH_RETRYING}, {@code UNAUTHENTICATED}, {@code STOPPED}: fails at once with
      *       {@link TokenUnavailableException}, without a request.</li>
      * </ul>
      * Errors: only {@link TokenUnavailableException}, whose cause is the last
      * {@link TokenEndpointException} when there was one.
+     *
+     * <p><b>Do not {@code block()} it on a non-blocking thread</b> (a Netty event loop, a
+     * {@code Schedulers.parallel()} worker, inside a WebFlux handler). While a token is held the
+     * {@code Mono} is complete and {@code block()} happens to return at once, but at a cold start,
+     * at expiry or during {@link #refresh()} it would have to wait for the token endpoint: it
+     * then fails with an {@code IllegalStateException} that says so. Chain the call
+     * ({@code token().flatMap(token -> ...)}), let {@code TokenExchangeFilter} or
+     * {@code ReactorNettyTokens} add the token, or block only where a thread may wait (main,
+     * {@code Schedulers.boundedElastic()}).
      */
     public Mono<AccessToken> token() {
         ServiceState s = engine.current();
@@ -101,8 +119,10 @@ public final class TokenService implements Disposable {
      * A resource server answered 401 to {@code rejected}. If a newer token is held already, it is
      * returned. Else the store is reloaded (another process may hold a newer token) and, failing
      * that, the token is refreshed. Concurrent rejections of one token cause one refresh; a token
-     * generation triggers at most one refresh, so a server rejecting every token cannot drive a
-     * refresh loop. Errors as {@link #token()}.
+     * generation triggers at most one refresh. After a refresh that a rejection caused, rejections
+     * pause for 30 s (doubling while they go on, at most 10 min): within the pause, {@code rejected}
+     * itself comes back, without a request, so a resource server rejecting every token cannot drive
+     * a refresh loop (it is logged once per pause at WARN). Errors as {@link #token()}.
      */
     public Mono<AccessToken> tokenRejected(AccessToken rejected) {
         return engine.tokenRejected(Objects.requireNonNull(rejected, "rejected"));
@@ -117,6 +137,20 @@ public final class TokenService implements Disposable {
      */
     public Flux<WorkloadState> states() {
         return engine.states();
+    }
+
+    /**
+     * What the service does, as it happens: each token request as it starts and as it finishes
+     * (grant, outcome, HTTP status, OAuth {@code error}, duration), and each status change (from,
+     * to, the failure). Hot: a subscriber sees what happens from its subscription on, nothing
+     * earlier. Never errors; completes after the change to {@code STOPPED} (at once for a
+     * subscriber that comes later). Delivered as {@link #states()} is, on a worker of the builder's
+     * scheduler: a subscriber with demand gets every event once, in order; while it has none (or
+     * falls more than 64 behind) it is handed the latest only. Costs the hot path of
+     * {@link #token()} nothing.
+     */
+    public Flux<TokenEvent> events() {
+        return events.events();
     }
 
     /** The current state, without subscribing; its details (failures, next attempt) are always current. */
@@ -150,6 +184,12 @@ public final class TokenService implements Disposable {
     public void dispose() {
         engine.dispose();
         variants.dispose();
+    }
+
+    /** {@link #dispose()}: for try-with-resources. Idempotent; throws nothing. */
+    @Override
+    public void close() {
+        dispose();
     }
 
     @Override
@@ -252,6 +292,18 @@ public final class TokenService implements Disposable {
         /** The clock and timer source for every delay (default {@code Schedulers.parallel()}); a {@code VirtualTimeScheduler} in tests. */
         public Builder scheduler(Scheduler scheduler) {
             engine = engine.withScheduler(scheduler);
+            return this;
+        }
+
+        /**
+         * How long callers of {@link TokenService#token()} wait for the first token, counted from
+         * {@link #build()} (default 10 s; at most 3650 days). After it they fail with
+         * {@link TokenUnavailableException} (the last failure, the next attempt) while the service
+         * goes on trying; a caller that comes later fails at once while the service is still
+         * {@code STARTING}. Time of the builder's scheduler.
+         */
+        public Builder startupTimeout(Duration startupTimeout) {
+            engine = engine.withStartupTimeout(Objects.requireNonNull(startupTimeout, "startupTimeout"));
             return this;
         }
 

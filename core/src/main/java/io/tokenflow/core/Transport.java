@@ -1,6 +1,7 @@
 package io.tokenflow.core;
 
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,7 +86,8 @@ final class Transport {
 
     /**
      * The client every service with these timeouts shares: tokenflow's pool, redirects off, the
-     * timeouts, the guard against decoder messages quoting a request ({@link UnreadableAnswer}).
+     * timeouts, the guards against decoder messages quoting a request or the server's bytes
+     * ({@link UnreadableAnswer}, {@link PlainTextAnswer}).
      */
     HttpClient client(Duration connectTimeout, Duration responseTimeout) {
         return clients.computeIfAbsent(new Timeouts(connectTimeout.toMillis(), responseTimeout.toMillis()), t -> {
@@ -112,7 +114,16 @@ final class Transport {
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
                 .responseTimeout(responseTimeout)
-                .doOnChannelInit((observer, channel, remote) -> UnreadableAnswer.guard(channel.pipeline()));
+                // At init for HTTP/1.1 and TLS; at each request for a codec that ALPN put in place later, and
+                // for an HTTP/2 stream (its own channel, which init and connect never see).
+                .doOnChannelInit((observer, channel, remote) -> guard(channel.pipeline()))
+                .doOnRequest((request, connection) -> guard(connection.channel().pipeline()));
+    }
+
+    /** The handlers that keep what Netty quotes of the server's bytes out of errors and logs. */
+    private static void guard(ChannelPipeline pipeline) {
+        PlainTextAnswer.guard(pipeline);
+        UnreadableAnswer.guard(pipeline);
     }
 
     /** Closes the pool's connections and ends the event loops of an owned transport; idempotent. Never blocks. */

@@ -105,7 +105,8 @@ class IssuerDiscoveryTest {
 
         Await.until(WAIT, "two failed discoveries", () -> idp.metadataRequests() >= 4);
         assertThat(tokens.state().status()).isEqualTo(Status.STARTING);
-        assertThat(tokens.state().lastFailure()).isEmpty().as("the short retry is invisible to states");
+        assertThat(tokens.state().lastFailure()).as("STARTING shows the failed discovery while the short retry runs")
+                .hasValueSatisfying(f -> assertThat(f.isTransient()).isTrue());
         idp.discovery(Discovery.SERVED);
 
         Await.until(WAIT, "RUNNING once the metadata is served", () -> tokens.state().status() == Status.RUNNING);

@@ -4,7 +4,6 @@ import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.store.FileCredentialStore;
-import io.tokenflow.http.ReactorNettyTokens;
 import io.tokenflow.http.StatusRoutes;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.ScriptedAnswer;
@@ -13,14 +12,16 @@ import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.Map;
+import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * The other snippets of README.md and docs/: a shared credential file, Reactor Netty without
- * Spring, status routes, a test against tokenflow-test's embedded authorization server.
+ * The other snippets of README.md and docs/: a shared credential file, a token chained rather than
+ * blocked, status routes, a test against tokenflow-test's embedded authorization server. The
+ * README's "Use" and Reactor Netty snippets live in the applications of {@code src/it}, which are
+ * built from the README's coordinates alone.
  */
 public final class MoreExamples {
 
@@ -38,13 +39,16 @@ public final class MoreExamples {
         return tokens;
     }
 
-    static Mono<String> reactorNetty(TokenService tokens) {
-        // tag::reactor-netty[]
-        HttpClient api = ReactorNettyTokens.bearer(tokens, "api.example.com")
-                .apply(HttpClient.create().baseUrl("https://api.example.com"));
-
-        return api.get().uri("/orders").responseContent().aggregate().asString();
-        // end::reactor-netty[]
+    static Mono<String> chained(TokenService tokens, WebClient api) {
+        // tag::no-block[]
+        // In a handler, on an event loop: chain the call, never block().
+        Mono<String> orders = tokens.token()
+                .flatMap(token -> api.get().uri("/orders")
+                        .header("Authorization", token.authorizationHeader())
+                        .retrieve()
+                        .bodyToMono(String.class));
+        // end::no-block[]
+        return orders;
     }
 
     static TokenServices namedClients(String secret, PrivateKey key) {
@@ -78,7 +82,7 @@ public final class MoreExamples {
         // tag::status[]
         DisposableServer status = HttpServer.create()
                 .port(8081)
-                .route(StatusRoutes.of(Map.of("orders-api", tokens)))   // GET /health, /status, /status/stream
+                .route(StatusRoutes.of(Map.of("orders-api", tokens)))   // GET /health, /health/{name}, /status, /status/stream
                 .bindNow();
         // end::status[]
         return status;

@@ -2,6 +2,7 @@ package io.tokenflow.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.WorkloadState;
@@ -43,12 +44,13 @@ import reactor.netty.http.server.HttpServerRoutes;
  *       <pre>{@code
  * {"name": "orders", "status": "AUTH_RETRYING", "since": "2026-11-22T15:00:00Z",
  *  "tokenExpiresAt": null,
- *  "lastFailure": {"kind": "TRANSIENT", "httpStatus": 503, "oauthError": null, "message": "..."},
+ *  "lastFailure": {"kind": "TRANSIENT", "httpStatus": 503, "oauthError": null, "message": "...",
+ *                  "remediation": null},
  *  "nextAttemptAt": "2026-11-22T15:10:00Z", "consecutiveFailures": 6}
  *       }</pre>
  *       Every key is always present: an absent value is {@code null} (so is {@code httpStatus} of a
- *       failure without an HTTP answer). Instants are ISO-8601 UTC. Nothing in it is a token or a
- *       secret.</dd>
+ *       failure without an HTTP answer, and {@code remediation} of a failure without a hint).
+ *       Instants are ISO-8601 UTC. Nothing in it is a token or a secret.</dd>
  *   <dt>{@code GET /status/stream}</dt>
  *   <dd>Server-Sent Events ({@code text/event-stream}). First the current state of every service,
  *       then one event per status change of any of them, in each service's order:
@@ -70,7 +72,20 @@ import reactor.netty.http.server.HttpServerRoutes;
  *       {@value #STARTING_RETRY_AFTER_SECONDS} while one is {@code STARTING} (its first fetch is
  *       under way), else {@value #UNSCHEDULED_RETRY_AFTER_SECONDS} ({@code UNAUTHENTICATED} and
  *       {@code STOPPED} do not recover on their own). Body:
- *       {@code {"healthy": false, "services": [same objects as /status]}}.</dd>
+ *       {@code {"healthy": false, "down": ["orders"], "services": [same objects as /status]}}, where
+ *       {@code down} names the services that hand out no token.</dd>
+ *   <dt>{@code GET /health/{name}}</dt>
+ *   <dd>The same for the one service registered under {@code name} (percent-decoded); {@code 404}
+ *       with {@code {"error": "...", "services": [the names]}} for a name not registered.</dd>
+ *   <dt>{@code HEAD /health}, {@code HEAD /health/{name}}</dt>
+ *   <dd>The status and headers of the {@code GET}, with the length of its body, without the body.</dd>
+ *   <dt>{@code GET /status/ui}</dt>
+ *   <dd>The live status page, {@code text/html}: one self-contained page (its CSS and script
+ *       inline; a {@code Content-Security-Policy} lets it load nothing else and talk only to this
+ *       server) that follows {@code /status/stream}: each service's status as a coloured badge,
+ *       since when, the token's time to expiry counting down, the next attempt, the last failure
+ *       with its remediation hint when the JSON has one, and a timeline of transitions. It
+ *       reconnects by itself when the stream drops.</dd>
  * </dl>
  *
  * <p>Immutable; the {@code withX} methods return a copy. All work is non-blocking.
@@ -91,6 +106,7 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
     private final List<Watched> services;
     private final Duration heartbeat;
     private final Scheduler scheduler;
+    private final StatusPage page = StatusPage.get();
 
     /** One service as the routes see it; tests watch its subscriptions through {@code states}. */
     record Watched(String name, Supplier<WorkloadState> current, Flux<WorkloadState> states) {
@@ -153,12 +169,25 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
         return new StatusRoutes(services, heartbeat, Objects.requireNonNull(scheduler, "scheduler"));
     }
 
-    /** Adds {@code GET /status}, {@code GET /status/stream} and {@code GET /health}. */
+    /** Adds {@code GET /status}, {@code GET /status/stream}, {@code GET /status/ui}, and {@code GET} and {@code HEAD} of {@code /health} and {@code /health/{name}}. */
     @Override
     public void accept(HttpServerRoutes routes) {
         routes.get("/status", this::status)
                 .get("/status/stream", this::stream)
-                .get("/health", this::health);
+                .get("/status/ui", this::ui)
+                .get("/health", (request, response) -> health(response, snapshot(), false))
+                .head("/health", (request, response) -> health(response, snapshot(), true))
+                .get("/health/{name}", (request, response) -> oneHealth(request, response, false))
+                .head("/health/{name}", (request, response) -> oneHealth(request, response, true));
+    }
+
+    private Publisher<Void> ui(HttpServerRequest request, HttpServerResponse response) {
+        return response.header(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .header(HttpHeaderNames.CONTENT_SECURITY_POLICY, page.contentSecurityPolicy())
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer")
+                .sendByteArray(Mono.fromSupplier(page::html));
     }
 
     private Publisher<Void> status(HttpServerRequest request, HttpServerResponse response) {
@@ -167,17 +196,36 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
                 .sendString(Mono.fromSupplier(() -> StatusJson.array(snapshot())), StandardCharsets.UTF_8);
     }
 
-    private Publisher<Void> health(HttpServerRequest request, HttpServerResponse response) {
-        List<Named> states = snapshot();
+    /** @param head answer a {@code HEAD}: the headers of the {@code GET}, no body */
+    private Publisher<Void> health(HttpServerResponse response, List<Named> states, boolean head) {
         boolean healthy = states.stream().allMatch(named -> named.state().status().servesTokens());
-        response.status(healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaderNames.CONTENT_TYPE, JSON)
-                .header(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        response.status(healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE);
         if (!healthy) {
             Instant now = Instant.ofEpochMilli(scheduler.now(TimeUnit.MILLISECONDS));
             response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds(states, now)));
         }
-        return response.sendString(Mono.just(StatusJson.health(healthy, states)), StandardCharsets.UTF_8);
+        return json(response, StatusJson.health(healthy, states), head);
+    }
+
+    private Publisher<Void> oneHealth(HttpServerRequest request, HttpServerResponse response, boolean head) {
+        String raw = request.param("name");
+        String name = raw == null ? "" : QueryStringDecoder.decodeComponent(raw);
+        for (Watched w : services) {
+            if (w.name().equals(name)) {
+                return health(response, List.of(new Named(w.name(), w.current().get())), head);
+            }
+        }
+        response.status(HttpResponseStatus.NOT_FOUND);
+        return json(response, StatusJson.unknown(name, services.stream().map(Watched::name).toList()), head);
+    }
+
+    /** Sends {@code body} as JSON, not cached; for a {@code HEAD}, only its length. */
+    private static Publisher<Void> json(HttpServerResponse response, String body, boolean head) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.header(HttpHeaderNames.CONTENT_TYPE, JSON)
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length));
+        return head ? response.send() : response.sendByteArray(Mono.just(bytes));
     }
 
     private Publisher<Void> stream(HttpServerRequest request, HttpServerResponse response) {

@@ -27,6 +27,21 @@ class LogCaptureTest {
     }
 
     @Test
+    void theKeyValuesOfALineAreKeptOnItsEvent() {
+        try (LogCapture logs = LogCapture.of(LogCaptureTest.class)) {
+            log.atWarn().addKeyValue("client_id", "orders").log("with a key-value");
+
+            assertThat(logs.events()).singleElement().satisfies(event -> {
+                assertThat(event.getKeyValuePairs()).singleElement().satisfies(pair -> {
+                    assertThat(pair.key).isEqualTo("client_id");
+                    assertThat(pair.value).isEqualTo("orders");
+                });
+                assertThat(event.getFormattedMessage()).isEqualTo("with a key-value");
+            });
+        }
+    }
+
+    @Test
     void aLoggerNameCapturesTheLoggersBelowIt() {
         try (LogCapture logs = LogCapture.of("io.tokenflow")) {
             log.warn("from below");
@@ -44,6 +59,19 @@ class LogCaptureTest {
             assertThat(logs.messages(Level.TRACE)).containsExactly("seen");
         }
         assertThat(quiet.isTraceEnabled()).isFalse();
+    }
+
+    @Test
+    void renderedEventsCarryTheirExceptionWithItsStackTraceAndCause() {
+        try (LogCapture logs = LogCapture.of(LogCaptureTest.class)) {
+            log.warn("plain");
+            log.warn("with an exception", new IllegalStateException("outer", new IllegalArgumentException("inner")));
+
+            assertThat(logs.rendered()).hasSize(2);
+            assertThat(logs.rendered().get(0)).isEqualTo("WARN io.tokenflow.test.LogCaptureTest - plain");
+            assertThat(logs.rendered().get(1)).startsWith("WARN io.tokenflow.test.LogCaptureTest - with an exception\n"
+                    + "java.lang.IllegalStateException: outer").contains("\tat ", "Caused by: java.lang.IllegalArgumentException: inner");
+        }
     }
 
     @Test

@@ -14,6 +14,9 @@ import reactor.core.publisher.Sinks;
  */
 public final class InMemoryCredentialStore implements CredentialStore {
 
+    /** What every in-memory store is called in messages: {@code memory}. */
+    public static final String DESCRIPTION = "memory";
+
     private static final RefreshLease FREE = () -> Mono.empty();
 
     private static final AtomicReferenceFieldUpdater<InMemoryCredentialStore, Credential> CURRENT =
@@ -81,6 +84,6 @@ public final class InMemoryCredentialStore implements CredentialStore {
 
     @Override
     public String describe() {
-        return "memory";
+        return DESCRIPTION;
     }
 }
