@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * The state machine of one {@link TokenService}: every write of its {@link ServiceState} happens
@@ -17,7 +18,7 @@ import reactor.core.publisher.Mono;
  * place. The lock is the honest choice because a move has side effects (timers, the feed, a job
  * to start); the hot path reads {@link #current()} without it.
  */
-final class Engine extends EngineLock implements RefreshJob.Outcome, Timers.Due {
+final class Engine extends EngineLock implements RefreshJob.Host, Timers.Due {
 
     private final ServiceLog log;
     private final TokenEndpoint endpoint;
@@ -26,12 +27,11 @@ final class Engine extends EngineLock implements RefreshJob.Outcome, Timers.Due 
     private final RetryPolicy policy;
     private final Duration startupTimeout;
     private final RefreshCycle cycle;
-    private final RefreshJob.Context jobs;
     private final Timers timers;
     private final StateFeed feed;
     private @Nullable Disposable storeWatch;
 
-    Engine(EngineSettings settings, TokenEndpoint endpoint, EventFeed events) {
+    Engine(EngineSettings settings, TokenEndpoint endpoint) {
         super(settings.scheduler(), settings.lifetimes());
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
@@ -39,10 +39,9 @@ final class Engine extends EngineLock implements RefreshJob.Outcome, Timers.Due 
         this.log = new ServiceLog(endpoint.clientId(), endpoint.endpoint(), store.describe());
         this.policy = settings.effectivePolicy();
         this.startupTimeout = settings.startupTimeout();
-        this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
-        this.jobs = new RefreshJob.Context(cycle, policy, log, this, scheduler);
+        this.feed = new StateFeed(scheduler, state.state());
+        this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log, feed, scheduler);
         this.timers = new Timers(scheduler, this);
-        this.feed = new StateFeed(scheduler, state.state(), events);
     }
 
     /** Watches a given store and starts the first fetch. */
@@ -55,6 +54,10 @@ final class Engine extends EngineLock implements RefreshJob.Outcome, Timers.Due 
 
     Flux<WorkloadState> states() {
         return feed.states();
+    }
+
+    Flux<TokenEvent> events() {
+        return feed.events();
     }
 
     String name() {
@@ -151,7 +154,27 @@ final class Engine extends EngineLock implements RefreshJob.Outcome, Timers.Due 
         }
     }
 
-    // ---------------------------------------------------------------- job outcomes (RefreshJob.Outcome)
+    // ---------------------------------------------------------------- the jobs' host (RefreshJob.Host)
+
+    @Override
+    public RefreshCycle cycle() {
+        return cycle;
+    }
+
+    @Override
+    public RetryPolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public Scheduler clock() {
+        return scheduler;
+    }
+
+    @Override
+    public ServiceLog log() {
+        return log;
+    }
 
     @Override
     public TokenUnavailableException unavailable(@Nullable TokenEndpointException cause) {
@@ -354,7 +377,7 @@ final class Engine extends EngineLock implements RefreshJob.Outcome, Timers.Due 
     /** Installs a new job as the one in flight. Under the lock, with no job in flight. */
     private RefreshJob install(boolean shortRetry) {
         ServiceState s = state;
-        RefreshJob job = new RefreshJob(jobs, shortRetry, s.generation(), s.state().consecutiveFailures());
+        RefreshJob job = new RefreshJob(this, shortRetry, s.generation(), s.state().consecutiveFailures());
         state = s.withJob(job);
         startAfterwards(job);
         return job;

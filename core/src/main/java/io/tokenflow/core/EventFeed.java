@@ -16,18 +16,20 @@ import reactor.core.scheduler.Scheduler;
  * latest while it does not; nobody waits for a subscriber.
  *
  * <p>The sink is made when {@link #events()} is first called: until then an event is dropped at
- * once (nobody could see it), and a service nobody watches holds no sink and no queue.
+ * once (nobody could see it), and a service nobody watches holds no sink and no queue. The
+ * service's {@link StateFeed} extends this class, so that the two feeds are one object.
  *
  * <p>Requests finish on the wire's threads and moves happen under the engine's lock, so the two
  * meet here. The sink wants its emissions serialized; {@link #publish} does that without a lock
  * (a queue, drained by whichever thread finds it idle), so that publishing never waits: under the
  * engine's lock, a thread must not wait for another that is handing an event to a subscriber.
  */
-final class EventFeed {
+class EventFeed {
 
     private static final AtomicIntegerFieldUpdater<EventFeed> WIP = AtomicIntegerFieldUpdater.newUpdater(EventFeed.class, "wip");
 
-    private final Scheduler scheduler;
+    /** Where each subscriber is delivered to (a worker of it each); the service's scheduler. */
+    final Scheduler scheduler;
     /** Made with {@link #pending} by the first {@link #events()} call; published safely by the volatile write. */
     private volatile Sinks.@Nullable Many<TokenEvent> sink;
     private @Nullable Queue<TokenEvent> pending;

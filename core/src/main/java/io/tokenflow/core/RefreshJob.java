@@ -21,14 +21,30 @@ import reactor.util.retry.RetryBackoffSpec;
  * itself, so a caller's cancellation never cancels it; {@link #stop()} (the service's disposal) does.
  *
  * <p>Each failed attempt that the short retry retries is reported to the engine with the time
- * of the next attempt ({@link Outcome#retrying}): the short retry runs on a view of the service's
+ * of the next attempt ({@link Host#retrying}): the short retry runs on a view of the service's
  * scheduler ({@link BackoffClock}) that hears each backoff delay Reactor schedules, jitter
  * included, so the time shown is the one Reactor will keep.
  */
 final class RefreshJob {
 
-    /** What a job reports back to the engine, which moves the state. */
-    interface Outcome {
+    /**
+     * The service a job runs for (the engine): what every job of it shares, and where it reports
+     * back, which moves the state. The engine implements it, so that an idle service holds no
+     * object for it.
+     */
+    interface Host {
+        /** The attempt a job makes (and retries). */
+        RefreshCycle cycle();
+
+        /** The short retry's policy, for jobs that start a failure streak (a retry spec is built per such job). */
+        RetryPolicy policy();
+
+        /** The service's clock and timers. */
+        Scheduler clock();
+
+        /** The service's log, for its name in the advice of {@link WaitingToken}. */
+        ServiceLog log();
+
         /** The job produced {@code credential}; returns the token its callers get. */
         AccessToken succeeded(RefreshJob job, Credential credential);
 
@@ -49,16 +65,6 @@ final class RefreshJob {
         TokenUnavailableException unavailable(@Nullable TokenEndpointException cause);
     }
 
-    /**
-     * What every job of one service shares.
-     *
-     * @param policy the short retry's, applied to jobs that start a failure streak (built per such
-     *     job: an idle service holds no retry spec)
-     * @param log the service's log, for its name in the advice of {@link WaitingToken}
-     */
-    record Context(RefreshCycle cycle, RetryPolicy policy, ServiceLog log, Outcome outcome, Scheduler clock) {
-    }
-
     /** {@link #firstFailureAt()} of a job that has not failed. */
     static final long NO_FAILURE = -1;
     /** {@link #nextAttemptAt()} when no retry is scheduled. */
@@ -66,7 +72,7 @@ final class RefreshJob {
 
     private static final Disposable STOPPED = Disposables.disposed();
 
-    private final Context context;
+    private final Host host;
     private final long startGeneration;
     private final int earlierFailures;
     private final Mono<AccessToken> attempts;
@@ -88,27 +94,27 @@ final class RefreshJob {
      * @param startGeneration the service's token generation when the job was installed
      * @param earlierFailures failures of the streak before this job
      */
-    RefreshJob(Context context, boolean shortRetry, long startGeneration, int earlierFailures) {
-        this.context = context;
+    RefreshJob(Host host, boolean shortRetry, long startGeneration, int earlierFailures) {
+        this.host = host;
         this.startGeneration = startGeneration;
         this.earlierFailures = earlierFailures;
-        Mono<Credential> attempt = Mono.defer(() -> context.cycle().run(startGeneration))
+        Mono<Credential> attempt = Mono.defer(() -> host.cycle().run(startGeneration))
                 .doOnError(e -> {
                     if (firstFailureAt == NO_FAILURE) {
-                        firstFailureAt = context.clock().now(TimeUnit.MILLISECONDS);
+                        firstFailureAt = host.clock().now(TimeUnit.MILLISECONDS);
                     }
                     lastFailure = e;
                     nextAttemptAt = NO_RETRY;
                     failedAttempts++;
                 });
         Mono<Credential> attempts = shortRetry
-                ? attempt.retryWhen(shortRetry(context.policy(), context.clock())
-                        .scheduler(new BackoffClock(context.clock(), this::retryingIn)))
+                ? attempt.retryWhen(shortRetry(host.policy(), host.clock())
+                        .scheduler(new BackoffClock(host.clock(), this::retryingIn)))
                 : attempt;
         this.attempts = attempts
-                .map(credential -> context.outcome().succeeded(this, credential))
-                .onErrorResume(e -> context.outcome().failed(this, e));
-        this.shared = new WaitingToken(join, context.log());
+                .map(credential -> host.succeeded(this, credential))
+                .onErrorResume(e -> host.failed(this, e));
+        this.shared = new WaitingToken(join, host.log());
     }
 
     /**
@@ -135,10 +141,10 @@ final class RefreshJob {
         if (failure == null) {
             return;
         }
-        long wait = backoffMillis + serverAskedToWait(context.policy(), failure).map(Duration::toMillis).orElse(0L);
-        long at = context.clock().now(TimeUnit.MILLISECONDS) + wait;
+        long wait = backoffMillis + serverAskedToWait(host.policy(), failure).map(Duration::toMillis).orElse(0L);
+        long at = host.clock().now(TimeUnit.MILLISECONDS) + wait;
         nextAttemptAt = at;
-        context.outcome().retrying(this, failure, at);
+        host.retrying(this, failure, at);
     }
 
     private static Optional<Duration> serverAskedToWait(RetryPolicy policy, Throwable e) {
@@ -157,7 +163,7 @@ final class RefreshJob {
     Mono<AccessToken> forTokenCallers() {
         Mono<AccessToken> view = tokenCallers;
         if (view == null) {
-            view = new WaitingToken(join.onErrorMap(TokenEndpointException.class, context.outcome()::unavailable), context.log());
+            view = new WaitingToken(join.onErrorMap(TokenEndpointException.class, host::unavailable), host.log());
             tokenCallers = view;
         }
         return view;
@@ -187,7 +193,7 @@ final class RefreshJob {
 
     /**
      * The service is disposed: cancels the job's request (and releases the store's lease), and its
-     * callers get {@link Outcome#unavailable}. Idempotent; before {@link #start()} the job never runs.
+     * callers get {@link Host#unavailable}. Idempotent; before {@link #start()} the job never runs.
      */
     void stop() {
         Disposable subscription = running.getAndSet(STOPPED);
@@ -195,7 +201,7 @@ final class RefreshJob {
             if (subscription != null) {
                 subscription.dispose();
             }
-            join.complete(null, context.outcome().unavailable(null));
+            join.complete(null, host.unavailable(null));
         }
     }
 

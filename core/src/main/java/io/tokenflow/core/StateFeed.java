@@ -18,7 +18,8 @@ import reactor.util.context.Context;
  * of the moves; {@code Sinks.many().replay().latest()} gives a new subscriber the latest state
  * first. The sink is made when {@link #states()} is first called, from the latest state: until
  * then a state costs a field write. Each state published is also a
- * {@link TokenEvent.StateChanged} on the service's {@link EventFeed}.
+ * {@link TokenEvent.StateChanged} on the service's events, which this class publishes too (it
+ * extends {@link EventFeed}: one object for both feeds of a service).
  *
  * <p>Each subscriber is delivered to on its own worker of the service's scheduler, so that it
  * never blocks the service, through a queue of at most {@value #CAPACITY} states. A subscriber
@@ -26,22 +27,19 @@ import reactor.util.context.Context;
  * waits for it is conflated to the latest state, and so is a full queue: bounded memory, and a
  * slow subscriber still learns where the service is now.
  */
-final class StateFeed {
+final class StateFeed extends EventFeed {
 
     /** States queued for one subscriber at most; beyond it, it is handed the latest only. */
     static final int CAPACITY = 64;
 
-    private final Scheduler scheduler;
-    private final EventFeed events;
     // Guarded by this. The sink is made for the first subscriber: a service nobody watches holds none.
     private WorkloadState latest;
     private boolean completed;
     private Sinks.@Nullable Many<WorkloadState> sink;
 
-    StateFeed(Scheduler scheduler, WorkloadState first, EventFeed events) {
-        this.scheduler = scheduler;
+    StateFeed(Scheduler scheduler, WorkloadState first) {
+        super(scheduler);
         this.latest = first;
-        this.events = events;
     }
 
     /** The move from {@code from} to {@code state}; called under the engine's lock. */
@@ -52,10 +50,11 @@ final class StateFeed {
                 sink.tryEmitNext(state);
             }
         }
-        events.publish(new TokenEvent.StateChanged(from, state));
+        publish(new TokenEvent.StateChanged(from, state));
     }
 
     /** After {@code STOPPED}: every subscriber (of the events too) completes, once it has taken what is queued for it. */
+    @Override
     void complete() {
         synchronized (this) {
             completed = true;
@@ -63,7 +62,7 @@ final class StateFeed {
                 sink.tryEmitComplete();
             }
         }
-        events.complete();
+        super.complete();
     }
 
     /** A new {@code Flux} per call (cheap); each subscriber first gets the latest state. */

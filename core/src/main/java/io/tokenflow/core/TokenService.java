@@ -45,23 +45,21 @@ public final class TokenService implements Disposable, AutoCloseable {
 
     private final Engine engine;
     private final Scheduler clock;
-    private final Variants variants;
-    private final EventFeed events;
+    private final Recipe recipe;
+    // Guarded by this; made by the first forScopes/forAudience: a service without variants holds none.
+    private @Nullable Variants variants;
+    private boolean disposed;
 
-    private TokenService(Engine engine, Scheduler clock, Variants variants, EventFeed events) {
+    private TokenService(Engine engine, Scheduler clock, Recipe recipe) {
         this.engine = engine;
         this.clock = clock;
-        this.variants = variants;
-        this.events = events;
+        this.recipe = recipe;
     }
 
     /** Builds the service of a checked {@code recipe} and starts it (its first fetch begins now). */
     static TokenService start(Recipe recipe) {
-        EngineSettings settings = recipe.engine();
-        EventFeed events = new EventFeed(settings.scheduler());
-        TokenEndpoint observed = new ObservedEndpoint(recipe.endpoint(), events, settings.scheduler(), settings.storeDescription());
-        Engine built = new Engine(settings, observed, events);
-        TokenService service = new TokenService(built, settings.scheduler(), new Variants(recipe), events);
+        Engine built = new Engine(recipe.engine(), recipe.endpoint());
+        TokenService service = new TokenService(built, recipe.engine().scheduler(), recipe);
         built.start();
         return service;
     }
@@ -150,7 +148,7 @@ public final class TokenService implements Disposable, AutoCloseable {
      * {@link #token()} nothing.
      */
     public Flux<TokenEvent> events() {
-        return events.events();
+        return engine.events();
     }
 
     /** The current state, without subscribing; its details (failures, next attempt) are always current. */
@@ -166,7 +164,7 @@ public final class TokenService implements Disposable, AutoCloseable {
      * @throws IllegalStateException for a public client (its refresh token is this service's alone), or once disposed
      */
     public TokenService forScopes(String... scopes) {
-        return variants.forScopes(scopes);
+        return variants().forScopes(scopes);
     }
 
     /**
@@ -176,14 +174,34 @@ public final class TokenService implements Disposable, AutoCloseable {
      * @throws IllegalStateException as {@link #forScopes}
      */
     public TokenService forAudience(String audience) {
-        return variants.forAudience(audience);
+        return variants().forAudience(audience);
     }
 
     /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. Its variants are disposed too. */
     @Override
     public void dispose() {
         engine.dispose();
-        variants.dispose();
+        Variants made;
+        synchronized (this) {
+            disposed = true;
+            made = variants;
+        }
+        if (made != null) {
+            made.dispose();
+        }
+    }
+
+    /** The variants, made on first use; none after {@link #dispose()}. */
+    private synchronized Variants variants() {
+        if (disposed) {
+            throw new IllegalStateException("the service is disposed");
+        }
+        Variants made = variants;
+        if (made == null) {
+            made = new Variants(recipe);
+            variants = made;
+        }
+        return made;
     }
 
     /** {@link #dispose()}: for try-with-resources. Idempotent; throws nothing. */
