@@ -4,16 +4,23 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.oauth2.sdk.AuthorizationGrant;
 import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.assertions.jwt.JWTAssertionFactory;
+import com.nimbusds.oauth2.sdk.auth.ClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretJWT;
 import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
+import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
+import com.nimbusds.oauth2.sdk.auth.PKITLSClientAuthentication;
 import com.nimbusds.oauth2.sdk.auth.PrivateKeyJWT;
 import com.nimbusds.oauth2.sdk.auth.Secret;
-import com.nimbusds.oauth2.sdk.id.ClientID;
-import com.nimbusds.oauth2.sdk.auth.JWTAuthenticationClaimsSet;
+import com.nimbusds.oauth2.sdk.auth.SelfSignedTLSClientAuthentication;
 import com.nimbusds.oauth2.sdk.id.Audience;
+import com.nimbusds.oauth2.sdk.id.ClientID;
 import com.nimbusds.oauth2.sdk.id.JWTID;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.time.Duration;
@@ -26,6 +33,9 @@ import org.jspecify.annotations.Nullable;
 sealed interface ClientAuth {
 
     String clientId();
+
+    /** The RFC 7591 {@code token_endpoint_auth_method} name, e.g. {@code client_secret_basic}. */
+    String method();
 
     /** The secret or key material, so that tests and log scans can look for it; null for a public client. */
     @Nullable String secretForScans();
@@ -48,6 +58,11 @@ sealed interface ClientAuth {
 
     record SecretBasic(String clientId, String secret) implements ClientAuth {
         @Override
+        public String method() {
+            return "client_secret_basic";
+        }
+
+        @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientSecretBasic(new ClientID(clientId), new Secret(secret)), grant);
         }
@@ -64,6 +79,11 @@ sealed interface ClientAuth {
     }
 
     record SecretPost(String clientId, String secret) implements ClientAuth {
+        @Override
+        public String method() {
+            return "client_secret_post";
+        }
+
         @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientSecretPost(new ClientID(clientId), new Secret(secret)), grant);
@@ -110,6 +130,11 @@ sealed interface ClientAuth {
             return true;
         }
 
+        @Override
+        public String method() {
+            return "private_key_jwt";
+        }
+
         private static JWSAlgorithm ecAlgorithm(ECPrivateKey key) {
             int bits = key.getParams().getOrder().bitLength();
             return bits > 384 ? JWSAlgorithm.ES512 : bits > 256 ? JWSAlgorithm.ES384 : JWSAlgorithm.ES256;
@@ -126,8 +151,90 @@ sealed interface ClientAuth {
         }
     }
 
+    /**
+     * RFC 7523 §2.2 {@code client_secret_jwt}: a fresh HS256 assertion per request, MACed with the
+     * client secret, with the claims of {@link PrivateKeyJwt}.
+     */
+    record SecretJwt(String clientId, String secret) implements ClientAuth {
+
+        /** RFC 7518 §3.2: an HS256 key is at least as long as the hash, 256 bits. */
+        static final int MIN_SECRET_BYTES = 32;
+
+        public SecretJwt {
+            if (secret.getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+                throw new IllegalArgumentException("client_secret_jwt (HS256) needs a secret of at least " + MIN_SECRET_BYTES
+                        + " bytes (RFC 7518 section 3.2); this one is shorter");
+            }
+        }
+
+        @Override
+        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) throws JOSEException {
+            JWTAuthenticationClaimsSet claims = new JWTAuthenticationClaimsSet(new ClientID(clientId),
+                    List.of(new Audience(endpoint)), Date.from(now.plus(PrivateKeyJwt.ASSERTION_LIFETIME)), null, Date.from(now),
+                    new JWTID());
+            ClientSecretJWT assertion = new ClientSecretJWT(JWTAssertionFactory.create(claims, JWSAlgorithm.HS256, new Secret(secret)));
+            return new TokenRequest.Builder(endpoint, assertion, grant);
+        }
+
+        /** The assertion's {@code jti} draws on {@code SecureRandom}. */
+        @Override
+        public boolean signs() {
+            return true;
+        }
+
+        @Override
+        public String method() {
+            return "client_secret_jwt";
+        }
+
+        @Override
+        public String secretForScans() {
+            return secret;
+        }
+
+        @Override
+        public String toString() {
+            return "client_secret_jwt(" + clientId + ")";
+        }
+    }
+
+    /**
+     * RFC 8705 {@code tls_client_auth} (a certificate from a PKI, {@code selfSigned} false) or
+     * {@code self_signed_tls_client_auth}: the client certificate is presented on the TLS
+     * connection ({@link ClientTls}); the request carries {@code client_id} only.
+     */
+    record Tls(String clientId, X509Certificate certificate, boolean selfSigned) implements ClientAuth {
+        @Override
+        public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
+            ClientID id = new ClientID(clientId);
+            ClientAuthentication tls = selfSigned ? new SelfSignedTLSClientAuthentication(id, certificate)
+                    : new PKITLSClientAuthentication(id, certificate);
+            return new TokenRequest.Builder(endpoint, tls, grant);
+        }
+
+        @Override
+        public String method() {
+            return selfSigned ? "self_signed_tls_client_auth" : "tls_client_auth";
+        }
+
+        @Override
+        public @Nullable String secretForScans() {
+            return null;
+        }
+
+        @Override
+        public String toString() {
+            return method() + "(" + clientId + ")";
+        }
+    }
+
     /** A public client (refresh_token grant without client authentication): sends {@code client_id} only. */
     record Public(String clientId) implements ClientAuth {
+        @Override
+        public String method() {
+            return "none";
+        }
+
         @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientID(clientId), grant);

@@ -23,7 +23,7 @@ import reactor.core.scheduler.Scheduler;
  * <p>A write that installs a refresh job starts it after the lock is released ({@link #write}):
  * a job's first steps may run synchronously and call back into the engine.
  */
-final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
+final class Engine implements RefreshJob.Outcome {
 
     private final String name;
     private final ServiceLog log;
@@ -32,11 +32,14 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     private final Scheduler scheduler;
     private final RetryPolicy policy;
     private final Lifetimes lifetimes;
+    private final HeldView held;
     private final RefreshCycle cycle;
     private final RefreshJob.Context jobs;
     private final Timers timers;
     private final StateFeed feed;
     private final Sinks.Empty<Void> stopped = Sinks.empty();
+    /** Every adopted token, for services chained to this one (TokenExchange); no replay, never waits. */
+    private final Sinks.Many<AccessToken> adoptedTokens = Sinks.many().multicast().directBestEffort();
     private final Object mutex = new Object();
     private volatile ServiceState state;
     // Guarded by mutex: the job the current write installed, to be started once the lock is released.
@@ -51,7 +54,8 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         this.scheduler = settings.scheduler();
         this.policy = settings.effectivePolicy();
         this.lifetimes = settings.lifetimes();
-        this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
+        this.held = new HeldView(() -> state, lifetimes, scheduler);
+        this.cycle = new RefreshCycle(store, endpoint, held, settings.seed(), log);
         this.jobs = new RefreshJob.Context(cycle, RefreshJob.shortRetry(policy, scheduler, log), stopped.asMono(), this,
                 () -> unavailable(state, null), scheduler);
         this.timers = new Timers(scheduler);
@@ -78,6 +82,11 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
 
     String name() {
         return name;
+    }
+
+    /** Each token adopted from now on, published after the state that holds it; completes when stopped. */
+    Flux<AccessToken> tokenChanges() {
+        return adoptedTokens.asFlux();
     }
 
     // ---------------------------------------------------------------- the calls of TokenService
@@ -137,7 +146,9 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             state = s.rejectedNow(now);
             return joinOrInstall(s.status() == Status.RUNNING);
         });
-        return refreshing == null ? token() : refreshing.onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
+        Mono<AccessToken> served = refreshing == null ? state.servable(nowMillis()) : null;
+        return refreshing == null ? (served != null ? served : slowToken())
+                : refreshing.onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
     }
 
     /** Cancels every timer and the job in flight; {@code STOPPED}; idempotent. */
@@ -151,6 +162,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             moveTo(s, s.stopped(now()));
             stopped.tryEmitEmpty();
             feed.complete();
+            adoptedTokens.tryEmitComplete();
             return true;
         });
         if (stopping) {
@@ -209,24 +221,6 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         });
     }
 
-    // ---------------------------------------------------------------- what the refresh cycle reads (RefreshCycle.Held)
-
-    @Override
-    public @Nullable Credential credential() {
-        return state.credential();
-    }
-
-    @Override
-    public boolean adoptable(Credential stored) {
-        return state.adoptable(stored, lifetimes, now());
-    }
-
-    @Override
-    public @Nullable Credential adoptedSince(long generation) {
-        ServiceState s = state;
-        return s.adoptedSince(generation, nowMillis()) ? s.credential() : null;
-    }
-
     // ---------------------------------------------------------------- moves (under the lock)
 
     /** Makes {@code credential} the held one: RUNNING, the next generation, timers re-planned. */
@@ -243,6 +237,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         }
         // Published last, so that an observer reacting to the new state finds its timers in place.
         moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()));
+        adoptedTokens.tryEmitNext(token);
     }
 
     /** A held token whose time is up leaves the hot path (the caller then starts or joins a refresh). */
@@ -332,7 +327,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             if (s.status() == Status.STOPPED || credential.sameTokens(s.credential()) || cycle.savedByThisService(credential)) {
                 return null;
             }
-            if (adoptable(credential)) {
+            if (held.adoptable(credential)) {
                 log.adoptingExternal();
                 adopt(s, credential, credential.accessToken().orElseThrow(), null);
             } else if (credential.refreshToken().isPresent() && s.status() == Status.UNAUTHENTICATED && s.job() == null) {
@@ -383,11 +378,6 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private Mono<AccessToken> token() {
-        Mono<AccessToken> held = state.servable(nowMillis());
-        return held != null ? held : slowToken();
-    }
 
     private TokenUnavailableException unavailable(ServiceState s, @Nullable TokenEndpointException cause) {
         return s.unavailable(now(), endpoint.endpoint(), endpoint.clientId(), cause);

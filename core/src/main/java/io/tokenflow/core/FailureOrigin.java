@@ -14,5 +14,7 @@ enum FailureOrigin {
     /** The client's own key could not sign the client assertion. */
     CLIENT_KEY,
     /** The credential store failed before or after the token request. */
-    STORE
+    STORE,
+    /** The grant's input could not be had: the jwt-bearer assertion, or the token exchange's subject token. */
+    GRANT_INPUT
 }

@@ -23,6 +23,8 @@ final class Remediation {
             case TLS -> "check the TLS trust store and the token endpoint's certificate";
             case CLIENT_KEY -> "check the private key configured for " + client;
             case STORE -> "repair or rewrite the credential in " + store;
+            // Always transient: shown with the failure, never logged as a permanent error's hint.
+            case GRANT_INPUT -> "check the source of the assertion or subject token of " + client;
             // Only a replaced ErrorClassifier makes a network failure permanent.
             case TRANSPORT -> "check the network path to " + endpoint + " (DNS, proxy, firewall)";
         };

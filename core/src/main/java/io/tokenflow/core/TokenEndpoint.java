@@ -23,7 +23,8 @@ interface TokenEndpoint {
 
     /**
      * Whether the client can get a token without a refresh token: it authenticates itself
-     * ({@code client_credentials}). A public client cannot.
+     * ({@code client_credentials}), or its grant does (jwt-bearer, token exchange). A public
+     * client with client_credentials cannot.
      */
     boolean hasOwnGrant();
 

@@ -26,7 +26,8 @@ final class TokenPost {
     private final int maxResponseBytes;
     /** tokenflow's own pool; null when the user gave an {@code HttpClient} (whose pool is theirs). */
     private final @Nullable ConnectionProvider connections;
-    private final HttpClient http;
+    /** The client to send with: at once, or once its own TLS identity is ready. */
+    private final Mono<HttpClient> http;
 
     TokenPost(EndpointSettings settings) {
         this.maxResponseBytes = settings.maxResponseBytes();
@@ -39,17 +40,21 @@ final class TokenPost {
                 .maxIdleTime(Duration.ofSeconds(20))
                 .build();
         HttpClient client = connections != null ? HttpClient.create(connections) : base;
-        this.http = client
+        HttpClient configured = client
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
                 .responseTimeout(settings.responseTimeout())
                 .doOnChannelInit((observer, channel, remote) -> UnreadableAnswer.guard(channel.pipeline()));
+        // A client with a TLS identity of its own (a client certificate, its own trust) secures
+        // its connections with it; the SslContext is built off the event loop, once.
+        ClientTls tls = settings.binding().tls();
+        this.http = tls == null ? Mono.just(configured) : tls.secure(configured);
     }
 
     /** POSTs {@code request}; one answer per subscription. Errors only for a failure before a complete answer. */
     Mono<Answer> send(HTTPRequest request) {
         byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes(StandardCharsets.UTF_8);
-        return http
+        return http.flatMap(client -> client
                 .headers(h -> {
                     for (Map.Entry<String, List<String>> header : request.getHeaderMap().entrySet()) {
                         h.set(header.getKey(), header.getValue());
@@ -75,7 +80,7 @@ final class TokenPost {
                             .onErrorResume(BodyTooLarge.class,
                                     e -> Mono.just(Answer.oversized(status, headers, "more than " + maxResponseBytes + " bytes")));
                 })
-                .next();
+                .next());
     }
 
     int maxResponseBytes() {

@@ -3,12 +3,17 @@ package io.tokenflow.core;
 import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
 import java.net.URI;
+import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -26,17 +31,11 @@ import reactor.netty.http.client.HttpClient;
  * tokens.token().map(AccessToken::authorizationHeader)...
  * }</pre>
  *
- * <p><b>Hot path.</b> While a valid token is held, {@link #token()} returns one pre-built
- * {@code Mono} per token generation: no I/O, no lock, no allocation.
- *
- * <p><b>Single flight.</b> A refresh is one shared cached {@code Mono}, installed once and
- * subscribed by the service itself: any number of concurrent callers cause one token request,
- * and a caller's cancellation never cancels it.
- *
- * <p><b>Proactive refresh.</b> The service refreshes {@code refreshAhead} before expiry and
- * keeps serving the current token meanwhile. Failures are classified by the
- * {@link ErrorClassifier}, retried per the {@link RetryPolicy}, and published as
- * {@link WorkloadState}s.
+ * <p>While a valid token is held, {@link #token()} returns one pre-built {@code Mono} per token
+ * generation (no I/O, lock or allocation). A refresh is single flight: one shared cached
+ * {@code Mono} that no caller's cancellation cancels. The service refreshes {@code refreshAhead}
+ * before expiry; failures are classified ({@link ErrorClassifier}), retried ({@link RetryPolicy})
+ * and published as {@link WorkloadState}s.
  *
  * <p>The service starts its first fetch when built. Thread-safe. Time comes from the builder's
  * {@link Scheduler}.
@@ -45,10 +44,14 @@ public final class TokenService implements Disposable {
 
     private final Engine engine;
     private final Scheduler clock;
+    private final @Nullable DpopProofs dpop;
+    /** Renews this service's token when its token exchange's subject service adopts a new one (chained services). */
+    private final Disposable.Swap subjectWatch = Disposables.swap();
 
-    private TokenService(Engine engine, Scheduler clock) {
+    private TokenService(Engine engine, Scheduler clock, @Nullable DpopProofs dpop) {
         this.engine = engine;
         this.clock = clock;
+        this.dpop = dpop;
     }
 
     public static Builder builder() {
@@ -66,8 +69,7 @@ public final class TokenService implements Disposable {
      *   <li>{@code AUTH_RETRYING}, {@code UNAUTHENTICATED}, {@code STOPPED}: fails at once with
      *       {@link TokenUnavailableException}, without a request.</li>
      * </ul>
-     * Errors: only {@link TokenUnavailableException}, whose cause is the last
-     * {@link TokenEndpointException} when there was one.
+     * Errors: only {@link TokenUnavailableException} (its cause: the last {@link TokenEndpointException}).
      */
     public Mono<AccessToken> token() {
         ServiceState s = engine.current();
@@ -114,9 +116,34 @@ public final class TokenService implements Disposable {
         return engine.current().state();
     }
 
+    /**
+     * The {@code DPoP} header value (RFC 9449 §4) for one request carrying {@code token}: {@code htm},
+     * {@code htu} ({@code uri} without query and fragment), {@code iat} (the scheduler's clock), a new
+     * {@code jti}, {@code ath}, and the latest nonce of {@code uri}'s server ({@link #dpopNonce}).
+     * Never blocks; once the key is ready (before the first token request) it completes at once, on
+     * the calling thread. Errors with {@link IllegalStateException} without {@link Builder#dpop()}.
+     */
+    public Mono<String> proof(String method, URI uri, AccessToken token) {
+        DpopProofs proofs = dpop;
+        String value = Objects.requireNonNull(token, "token").value();
+        return proofs == null ? Mono.error(new IllegalStateException(engine.name() + " has no DPoP key: build it with dpop()"))
+                : Mono.defer(() -> proofs.proof(Objects.requireNonNull(method, "method"), Objects.requireNonNull(uri, "uri"), value));
+    }
+
+    /**
+     * Records the {@code DPoP-Nonce} that {@code server} (scheme, host, port) sent: the next
+     * {@link #proof} for it carries the latest one. Returns whether it is new, i.e. whether a request
+     * refused with {@code use_dpop_nonce} is worth sending again. Without DPoP: false. Non-blocking.
+     */
+    public boolean dpopNonce(URI server, String nonce) {
+        DpopProofs proofs = dpop;
+        return proofs != null && proofs.nonce(Objects.requireNonNull(server, "server"), Objects.requireNonNull(nonce, "nonce"));
+    }
+
     /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. */
     @Override
     public void dispose() {
+        subjectWatch.dispose();
         engine.dispose();
     }
 
@@ -139,8 +166,8 @@ public final class TokenService implements Disposable {
 
         private EndpointSettings wire = EndpointSettings.DEFAULTS;
         private EngineSettings engine = EngineSettings.DEFAULTS;
-        private @Nullable ClientAuth auth;
-        private boolean secretPost;
+        private ClientDeclaration client = ClientDeclaration.NONE;
+        private @Nullable TokenService subject;
         private @Nullable TokenEndpoint endpointOverride;
 
         private Builder() {
@@ -154,27 +181,85 @@ public final class TokenService implements Disposable {
 
         /** Confidential client with {@code client_secret_basic} (see {@link #clientSecretPost()}). */
         public Builder clientCredentials(String clientId, String clientSecret) {
-            auth = new ClientAuth.SecretBasic(EndpointSettings.requireText("clientId", clientId),
-                    EndpointSettings.requireText("clientSecret", clientSecret));
+            client = client.withAuth(new ClientAuth.SecretBasic(EndpointSettings.requireText("clientId", clientId),
+                    EndpointSettings.requireText("clientSecret", clientSecret)));
             return this;
         }
 
         /** Sends the client secret in the form body ({@code client_secret_post}) instead of HTTP Basic. */
         public Builder clientSecretPost() {
-            secretPost = true;
+            client = client.withSecretPost();
             return this;
         }
 
         /** Confidential client with {@code private_key_jwt} (RFC 7523): RS256 for RSA keys, ES256/384/512 for EC keys. */
         public Builder privateKeyJwt(String clientId, PrivateKey key, @Nullable String keyId) {
             Objects.requireNonNull(key, "key");
-            auth = new ClientAuth.PrivateKeyJwt(EndpointSettings.requireText("clientId", clientId), key, keyId);
+            client = client.withAuth(new ClientAuth.PrivateKeyJwt(EndpointSettings.requireText("clientId", clientId), key, keyId));
             return this;
         }
 
-        /** A public client (no secret): only for the refresh_token grant. Replaces earlier client credentials. */
+        /** Confidential client with {@code client_secret_jwt} (RFC 7523 §2.2, HS256): a secret of 32 bytes or more. */
+        public Builder clientSecretJwt(String clientId, String clientSecret) {
+            client = client.withAuth(new ClientAuth.SecretJwt(EndpointSettings.requireText("clientId", clientId),
+                    EndpointSettings.requireText("clientSecret", clientSecret)));
+            return this;
+        }
+
+        /** RFC 8705 {@code tls_client_auth}: {@code chain[0]} (then intermediates) is presented on TLS to the token endpoint. */
+        public Builder tlsClientAuth(String clientId, PrivateKey key, X509Certificate... chain) {
+            client = client.withCertificate(clientId, key, List.of(chain), false);
+            return this;
+        }
+
+        /** RFC 8705 {@code self_signed_tls_client_auth}: as {@link #tlsClientAuth}, with a self-signed certificate registered at the server. */
+        public Builder selfSignedTlsClientAuth(String clientId, PrivateKey key, X509Certificate certificate) {
+            client = client.withCertificate(clientId, key, List.of(certificate), true);
+            return this;
+        }
+
+        /** Trusts these certificates for the token endpoint's TLS instead of the JDK's trust store (a private CA). */
+        public Builder tlsTrust(X509Certificate... certificates) {
+            client = client.withTrust(List.of(certificates));
+            return this;
+        }
+
+        /** A public client (no secret): for the refresh_token, jwt-bearer or token-exchange grant. Replaces earlier credentials. */
         public Builder clientId(String clientId) {
-            auth = new ClientAuth.Public(EndpointSettings.requireText("clientId", clientId));
+            client = client.withAuth(new ClientAuth.Public(EndpointSettings.requireText("clientId", clientId)));
+            return this;
+        }
+
+        /** The RFC 7523 §2.1 jwt-bearer grant: {@code assertion} gives a JWT per request, without blocking (else transient). */
+        public Builder jwtBearer(Supplier<Mono<String>> assertion) {
+            Objects.requireNonNull(assertion, "assertion");
+            client = client.withGrant(new OwnGrant.JwtBearer(assertion));
+            subject = null;
+            return this;
+        }
+
+        /** The RFC 8693 token-exchange grant instead of client_credentials; see {@link TokenExchange}. */
+        public Builder tokenExchange(TokenExchange spec) {
+            client = client.withGrant(new OwnGrant.Exchange(Objects.requireNonNull(spec, "spec")));
+            subject = spec.subjectService();
+            return this;
+        }
+
+        /** DPoP (RFC 9449) with a new EC P-256 key: token requests carry proofs; bound tokens are of type {@code DPoP}. */
+        public Builder dpop() {
+            client = client.withDpop(null);
+            return this;
+        }
+
+        /** DPoP with this key pair: EC (P-256, P-384, P-521; ES256/384/512) or RSA of 2048 bits or more (PS256). */
+        public Builder dpop(KeyPair keys) {
+            client = client.withDpop(Objects.requireNonNull(keys, "keys"));
+            return this;
+        }
+
+        /** RFC 8705 §5 {@code mtls_endpoint_aliases.token_endpoint}, for a certificate's requests; for discovery and tests. */
+        Builder mtlsEndpointAlias(URI alias) {
+            client = client.withMtlsAlias(alias);
             return this;
         }
 
@@ -294,32 +379,21 @@ public final class TokenService implements Disposable {
          */
         public TokenService build() {
             wire.checkEndpoint();
-            EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler()).validated();
+            Scheduler scheduler = engine.scheduler();
+            ClientAuth auth = client.clientAuth(engine.seed() != null || engine.store() != null);
+            ClientBinding binding = client.binding(scheduler);
+            EndpointSettings checked = wire.withAuth(auth).withClock(scheduler).withGrant(client.grant()).withBinding(binding)
+                    .validated();
             TokenEndpoint endpoint = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
             Engine built = new Engine(engine, endpoint);
-            TokenService service = new TokenService(built, engine.scheduler());
+            TokenService service = new TokenService(built, scheduler, binding.dpop());
             built.start();
+            if (subject != null) {
+                // Chained: each new subject token renews this service's token, until either stops.
+                service.subjectWatch.update(subject.engine.tokenChanges().publishOn(scheduler)
+                        .subscribe(t -> built.refresh().subscribe(null, e -> { }), e -> { }));
+            }
             return service;
-        }
-
-        /** The client authentication as declared, {@code client_secret_post} applied; checked against the grant. */
-        private ClientAuth clientAuth() {
-            ClientAuth declared = auth;
-            if (secretPost) {
-                if (!(declared instanceof ClientAuth.SecretBasic basic)) {
-                    throw new IllegalStateException("clientSecretPost() needs clientCredentials(id, secret)");
-                }
-                declared = new ClientAuth.SecretPost(basic.clientId(), basic.secret());
-            }
-            if (declared == null) {
-                throw new IllegalStateException("client credentials are required: clientCredentials(id, secret), "
-                        + "privateKeyJwt(...), or clientId(id) with refreshToken(...) or credentialStore(...)");
-            }
-            if (declared instanceof ClientAuth.Public && engine.seed() == null && engine.store() == null) {
-                throw new IllegalStateException("client '" + declared.clientId() + "' has no secret or key, so it cannot use the "
-                        + "client_credentials grant: give refreshToken(...) or credentialStore(...), or clientCredentials(id, secret)");
-            }
-            return declared;
         }
     }
 }
