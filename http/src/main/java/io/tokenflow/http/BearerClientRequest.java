@@ -14,7 +14,8 @@ import org.springframework.web.reactive.function.client.ExchangeStrategies;
 import reactor.core.publisher.Mono;
 
 /**
- * A request as the caller built it plus one {@code Authorization} header. Instead of copying the
+ * A request as the caller built it plus one {@code Authorization} header (and, for a DPoP-bound
+ * token, its {@code DPoP} proof). Instead of copying the
  * immutable request (headers, cookies, attributes: about 1 KB per call), it delegates, sets the
  * header on the outgoing request in {@link #writeTo}, and builds a merged {@link #headers()} view
  * only for whoever asks (a logging filter, {@code ClientRequest.from(..)} further down).
@@ -22,12 +23,17 @@ import reactor.core.publisher.Mono;
 final class BearerClientRequest implements ClientRequest {
 
     private final ClientRequest request;
+    static final String DPOP = "DPoP";
+
     private final String authorization;
+    private final @Nullable String proof;
     private @Nullable HttpHeaders headers;
 
-    BearerClientRequest(ClientRequest request, String authorization) {
+    /** @param proof the {@code DPoP} header value; {@code null} for a Bearer token */
+    BearerClientRequest(ClientRequest request, String authorization, @Nullable String proof) {
         this.request = request;
         this.authorization = authorization;
+        this.proof = proof;
     }
 
     @Override
@@ -35,6 +41,9 @@ final class BearerClientRequest implements ClientRequest {
         // The caller's request has no Authorization (the filter leaves such requests alone), so
         // writing its headers afterwards keeps this one.
         outgoing.getHeaders().set(HttpHeaders.AUTHORIZATION, authorization);
+        if (proof != null) {
+            outgoing.getHeaders().set(DPOP, proof);
+        }
         return request.writeTo(outgoing, strategies);
     }
 
@@ -45,6 +54,9 @@ final class BearerClientRequest implements ClientRequest {
             HttpHeaders copy = new HttpHeaders();
             copy.putAll(request.headers());
             copy.set(HttpHeaders.AUTHORIZATION, authorization);
+            if (proof != null) {
+                copy.set(DPOP, proof);
+            }
             merged = HttpHeaders.readOnlyHttpHeaders(copy);
             headers = merged;
         }
