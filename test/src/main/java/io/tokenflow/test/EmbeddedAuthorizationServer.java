@@ -231,7 +231,7 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
 
     /**
      * Whether {@code accessToken} was issued bound to a DPoP key (RFC 9449 §6), and to which: the
-     * key's {@code x} coordinate (Base64url), or empty for a Bearer token.
+     * key's RFC 7638 JWK thumbprint (SHA-256, Base64url, as {@code cnf.jkt}), or empty for a Bearer token.
      */
     public java.util.Optional<String> dpopKeyOf(String accessToken) {
         return java.util.Optional.ofNullable(dpop.boundKey(accessToken));

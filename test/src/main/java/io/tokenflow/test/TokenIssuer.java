@@ -70,7 +70,7 @@ final class TokenIssuer {
      * @param contentType the request's {@code Content-Type}, null if absent
      * @param authorization the request's {@code Authorization} header, null if absent
      * @param body the request body, decoded as UTF-8
-     * @param dpopKey the key a valid DPoP proof of the request proved; null for none (a Bearer token)
+     * @param dpopKey the thumbprint of the key a valid DPoP proof of the request proved; null for none (a Bearer token)
      */
     Answer answer(@Nullable String contentType, @Nullable String authorization, String body, @Nullable String dpopKey) {
         if (contentType == null || !FORM_TYPE.equals(mediaType(contentType))) {

@@ -117,14 +117,14 @@ final class TokenRoute {
     /** The grant's answer, after the request's DPoP proof (RFC 9449), if any, was checked. */
     private Answer healthyAnswer(HttpServerRequest request, String body) {
         URI endpoint = URI.create(request.scheme() + "://" + request.requestHeaders().get(HttpHeaderNames.HOST) + path);
-        DpopCheck.Result proof = dpop.check(request.requestHeaders().get("DPoP"), endpoint);
+        DpopCheck.Result proof = dpop.check(request.requestHeaders().get("DPoP"), "POST", endpoint, null);
         return switch (proof.verdict()) {
             case INVALID -> Answer.oauthError("invalid_dpop_proof");
             case NONCE_REQUIRED -> Answer.oauthError("use_dpop_nonce");
             case NONE, BOUND -> issuer.answer(
                     request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE),
                     request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION),
-                    body, proof.key());
+                    body, proof.jkt());
         };
     }
 
