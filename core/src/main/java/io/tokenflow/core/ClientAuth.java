@@ -56,6 +56,14 @@ sealed interface ClientAuth {
         return false;
     }
 
+    /**
+     * Names the client in the form too, beside its assertion: RFC 7521 §4.2 makes {@code client_id}
+     * optional there, and some servers (Spring Authorization Server) require it.
+     */
+    private static TokenRequest.Builder withClientId(TokenRequest.Builder request, String clientId) {
+        return request.customParameter("client_id", clientId);
+    }
+
     record SecretBasic(String clientId, String secret) implements ClientAuth {
         @Override
         public String method() {
@@ -122,7 +130,7 @@ sealed interface ClientAuth {
             JWTAuthenticationClaimsSet claims = new JWTAuthenticationClaimsSet(new ClientID(clientId),
                     List.of(new Audience(endpoint)), Date.from(now.plus(ASSERTION_LIFETIME)), null, Date.from(now), new JWTID());
             PrivateKeyJWT assertion = new PrivateKeyJWT(claims, alg, key, keyId, null);
-            return new TokenRequest.Builder(endpoint, assertion, grant);
+            return withClientId(new TokenRequest.Builder(endpoint, assertion, grant), clientId);
         }
 
         @Override
@@ -173,7 +181,7 @@ sealed interface ClientAuth {
                     List.of(new Audience(endpoint)), Date.from(now.plus(PrivateKeyJwt.ASSERTION_LIFETIME)), null, Date.from(now),
                     new JWTID());
             ClientSecretJWT assertion = new ClientSecretJWT(JWTAssertionFactory.create(claims, JWSAlgorithm.HS256, new Secret(secret)));
-            return new TokenRequest.Builder(endpoint, assertion, grant);
+            return withClientId(new TokenRequest.Builder(endpoint, assertion, grant), clientId);
         }
 
         /** The assertion's {@code jti} draws on {@code SecureRandom}. */

@@ -58,7 +58,7 @@ public final class TestCertificates {
         this.certificate = certificate;
     }
 
-    /** A key pair and its certificate, with the chain up to (not including) the authority. */
+    /** A key pair, its certificate, and the chain to present: the certificate first. */
     public record Issued(PrivateKey key, X509Certificate certificate, List<X509Certificate> chain) {
         public Issued {
             Objects.requireNonNull(key, "key");
@@ -115,12 +115,17 @@ public final class TestCertificates {
         return new Issued(leaf.getPrivate(), issued, List.of(issued));
     }
 
-    /** A client certificate named {@code CN=<name>}, issued by this authority (RFC 8705 {@code tls_client_auth}). */
+    /**
+     * A client certificate named {@code CN=<name>}, issued by this authority (RFC 8705
+     * {@code tls_client_auth}). Its chain is the certificate, then the authority's: some servers
+     * (Spring Authorization Server) tell {@code tls_client_auth} from {@code self_signed_tls_client_auth}
+     * by the length of the chain the client presents.
+     */
     public Issued client(String name) {
         KeyPair leaf = newKeys();
         X509Certificate issued = sign(new X500Principal("CN=" + name), leaf, certificate.getSubjectX500Principal(),
                 keys.getPrivate(), false, KeyPurposeId.id_kp_clientAuth, null);
-        return new Issued(leaf.getPrivate(), issued, List.of(issued));
+        return new Issued(leaf.getPrivate(), issued, List.of(issued, certificate));
     }
 
     private static KeyPair newKeys() {
