@@ -129,6 +129,8 @@ class ClientAuthenticationTest {
         Map<String, String> form = form(onlyRequest());
         assertThat(form).containsEntry("grant_type", "client_credentials")
                 .containsEntry("client_assertion_type", JWT_BEARER)
+                // RFC 7521 makes it optional; Spring Authorization Server refuses an assertion without it.
+                .containsEntry("client_id", CLIENT_ID)
                 .doesNotContainKey("client_secret");
         SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));
         assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.RS256);

@@ -221,6 +221,7 @@ class GrantsTest {
         Map<String, String> form = form(only("/token"));
         assertThat(form).containsEntry("grant_type", "client_credentials")
                 .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                .containsEntry("client_id", "csj-client")
                 .doesNotContainKey("client_secret");
         SignedJWT jwt = SignedJWT.parse(form.get("client_assertion"));
         assertThat(jwt.getHeader().getAlgorithm()).isEqualTo(JWSAlgorithm.HS256);
