@@ -60,6 +60,16 @@ sealed interface ClientAuth {
      * Names the client in the form too, beside its assertion: RFC 7521 §4.2 makes {@code client_id}
      * optional there, and some servers (Spring Authorization Server) require it.
      */
+    /**
+     * The claims of a client assertion (RFC 7523 §3): {@code iss} = {@code sub} = client id,
+     * {@code aud} = token endpoint, a new {@code jti}, {@code iat} = now, {@code exp} = now +
+     * {@link PrivateKeyJwt#ASSERTION_LIFETIME}.
+     */
+    private static JWTAuthenticationClaimsSet assertionClaims(String clientId, URI endpoint, Instant now) {
+        return new JWTAuthenticationClaimsSet(new ClientID(clientId), List.of(new Audience(endpoint)),
+                Date.from(now.plus(PrivateKeyJwt.ASSERTION_LIFETIME)), null, Date.from(now), new JWTID());
+    }
+
     private static TokenRequest.Builder withClientId(TokenRequest.Builder request, String clientId) {
         return request.customParameter("client_id", clientId);
     }
@@ -127,9 +137,7 @@ sealed interface ClientAuth {
         @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) throws JOSEException {
             JWSAlgorithm alg = key instanceof RSAPrivateKey ? JWSAlgorithm.RS256 : ecAlgorithm((ECPrivateKey) key);
-            JWTAuthenticationClaimsSet claims = new JWTAuthenticationClaimsSet(new ClientID(clientId),
-                    List.of(new Audience(endpoint)), Date.from(now.plus(ASSERTION_LIFETIME)), null, Date.from(now), new JWTID());
-            PrivateKeyJWT assertion = new PrivateKeyJWT(claims, alg, key, keyId, null);
+            PrivateKeyJWT assertion = new PrivateKeyJWT(assertionClaims(clientId, endpoint, now), alg, key, keyId, null);
             return withClientId(new TokenRequest.Builder(endpoint, assertion, grant), clientId);
         }
 
@@ -177,10 +185,8 @@ sealed interface ClientAuth {
 
         @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) throws JOSEException {
-            JWTAuthenticationClaimsSet claims = new JWTAuthenticationClaimsSet(new ClientID(clientId),
-                    List.of(new Audience(endpoint)), Date.from(now.plus(PrivateKeyJwt.ASSERTION_LIFETIME)), null, Date.from(now),
-                    new JWTID());
-            ClientSecretJWT assertion = new ClientSecretJWT(JWTAssertionFactory.create(claims, JWSAlgorithm.HS256, new Secret(secret)));
+            ClientSecretJWT assertion = new ClientSecretJWT(JWTAssertionFactory.create(assertionClaims(clientId, endpoint, now),
+                    JWSAlgorithm.HS256, new Secret(secret)));
             return withClientId(new TokenRequest.Builder(endpoint, assertion, grant), clientId);
         }
 

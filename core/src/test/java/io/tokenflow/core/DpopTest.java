@@ -196,13 +196,7 @@ class DpopTest {
 
     @Test
     void proofsAreBuiltOnANonBlockingThreadWithoutBlocking() {
-        // The check is only worth something if BlockHound is watching this JVM.
-        StepVerifier.create(Mono.fromCallable(() -> {
-                    Thread.sleep(1);
-                    return "slept";
-                }).subscribeOn(Schedulers.parallel()))
-                .expectError(BlockingOperationError.class)
-                .verify(WAIT);
+        BlockHoundWatching.requireIt();
         EmbeddedAuthorizationServer idp = server(true);
         // A new key, generated on first use: the first token request is made from a non-blocking thread.
         TokenService service = start(on(idp).dpop());
