@@ -13,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -44,14 +43,17 @@ public final class TokenService implements Disposable {
 
     private final Engine engine;
     private final Scheduler clock;
+    private final EventFeed events;
     private final @Nullable DpopProofs dpop;
     /** Renews this service's token when its token exchange's subject service adopts a new one (chained services). */
-    private final Disposable.Swap subjectWatch = Disposables.swap();
+    private final Disposable subjectWatch;   // made by ServiceAssembly, which wires and starts the parts
 
-    private TokenService(Engine engine, Scheduler clock, @Nullable DpopProofs dpop) {
+    TokenService(Engine engine, Scheduler clock, EventFeed events, @Nullable DpopProofs dpop, Disposable subjectWatch) {
         this.engine = engine;
         this.clock = clock;
+        this.events = events;
         this.dpop = dpop;
+        this.subjectWatch = subjectWatch;
     }
 
     public static Builder builder() {
@@ -93,8 +95,10 @@ public final class TokenService implements Disposable {
      * A resource server answered 401 to {@code rejected}. If a newer token is held already, it is
      * returned. Else the store is reloaded (another process may hold a newer token) and, failing
      * that, the token is refreshed. Concurrent rejections of one token cause one refresh; a token
-     * generation triggers at most one refresh, so a server rejecting every token cannot drive a
-     * refresh loop. Errors as {@link #token()}.
+     * generation triggers at most one refresh. After a refresh that a rejection caused, rejections
+     * pause for 30 s (doubling while they go on, at most 10 min): within the pause, {@code rejected}
+     * itself comes back, without a request, so a resource server rejecting every token cannot drive
+     * a refresh loop (it is logged once per pause at WARN). Errors as {@link #token()}.
      */
     public Mono<AccessToken> tokenRejected(AccessToken rejected) {
         return engine.tokenRejected(Objects.requireNonNull(rejected, "rejected"));
@@ -111,17 +115,30 @@ public final class TokenService implements Disposable {
         return engine.states();
     }
 
+    /**
+     * What the service does, as it happens: each token request as it starts and as it finishes
+     * (grant, outcome, HTTP status, OAuth {@code error}, duration), and each status change (from,
+     * to, the failure). Hot: a subscriber sees what happens from its subscription on, nothing
+     * earlier. Never errors; completes after the change to {@code STOPPED} (at once for a
+     * subscriber that comes later). Delivered as {@link #states()} is, on a worker of the builder's
+     * scheduler: a subscriber with demand gets every event once, in order; while it has none (or
+     * falls more than 64 behind) it is handed the latest only. Costs the hot path of
+     * {@link #token()} nothing.
+     */
+    public Flux<TokenEvent> events() {
+        return events.events();
+    }
+
     /** The current state, without subscribing; its details (failures, next attempt) are always current. */
     public WorkloadState state() {
         return engine.current().state();
     }
 
     /**
-     * The {@code DPoP} header value (RFC 9449 §4) for one request carrying {@code token}: {@code htm},
-     * {@code htu} ({@code uri} without query and fragment), {@code iat} (the scheduler's clock), a new
-     * {@code jti}, {@code ath}, and the latest nonce of {@code uri}'s server ({@link #dpopNonce}).
-     * Never blocks; once the key is ready (before the first token request) it completes at once, on
-     * the calling thread. Errors with {@link IllegalStateException} without {@link Builder#dpop()}.
+     * The {@code DPoP} proof (RFC 9449 §4) for one request with {@code token}: {@code htm}, {@code htu}
+     * (no query, fragment), {@code iat}, {@code jti}, {@code ath}, {@code uri}'s server's latest nonce.
+     * Once the key is ready (before the first token request) it completes at once, on the calling
+     * thread, without blocking. Errors with {@link IllegalStateException} without {@link Builder#dpop()}.
      */
     public Mono<String> proof(String method, URI uri, AccessToken token) {
         DpopProofs proofs = dpop;
@@ -131,9 +148,8 @@ public final class TokenService implements Disposable {
     }
 
     /**
-     * Records the {@code DPoP-Nonce} that {@code server} (scheme, host, port) sent: the next
-     * {@link #proof} for it carries the latest one. Returns whether it is new, i.e. whether a request
-     * refused with {@code use_dpop_nonce} is worth sending again. Without DPoP: false. Non-blocking.
+     * Records the {@code DPoP-Nonce} that {@code server} (scheme, host, port) sent, for its next proofs;
+     * whether it is new (a {@code use_dpop_nonce} refusal is then worth one retry). Without DPoP: false.
      */
     public boolean dpopNonce(URI server, String nonce) {
         DpopProofs proofs = dpop;
@@ -378,22 +394,7 @@ public final class TokenService implements Disposable {
          * @throws IllegalArgumentException for an endpoint tokenflow will not send secrets to
          */
         public TokenService build() {
-            wire.checkEndpoint();
-            Scheduler scheduler = engine.scheduler();
-            ClientAuth auth = client.clientAuth(engine.seed() != null || engine.store() != null);
-            ClientBinding binding = client.binding(scheduler);
-            EndpointSettings checked = wire.withAuth(auth).withClock(scheduler).withGrant(client.grant()).withBinding(binding)
-                    .validated();
-            TokenEndpoint endpoint = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
-            Engine built = new Engine(engine, endpoint);
-            TokenService service = new TokenService(built, scheduler, binding.dpop());
-            built.start();
-            if (subject != null) {
-                // Chained: each new subject token renews this service's token, until either stops.
-                service.subjectWatch.update(subject.engine.tokenChanges().publishOn(scheduler)
-                        .subscribe(t -> built.refresh().subscribe(null, e -> { }), e -> { }));
-            }
-            return service;
+            return ServiceAssembly.start(wire, engine, client, subject == null ? null : subject.engine, endpointOverride);
         }
     }
 }
