@@ -16,7 +16,6 @@ import java.net.URI;
 import java.text.ParseException;
 import java.util.List;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -136,17 +135,24 @@ sealed interface OwnGrant {
             super(message, null, false, false);
         }
 
-        GrantInputException(String message, @Nullable Throwable cause) {
-            super(message, cause, false, false);
-        }
-
-        /** What {@code source} gives for one request, with its failure and emptiness named as {@code what}'s. */
+        /**
+         * What {@code source} gives for one request, with its failure and emptiness named as
+         * {@code what}'s. The source's error is named by its type; its message only when it is an
+         * I/O error (a file path, say) or tokenflow's own: any other, from the user's code, might
+         * quote the very token it failed to read.
+         */
         static Mono<String> required(String what, Supplier<Mono<String>> source) {
             return Mono.defer(source)
                     .onErrorMap(e -> !(e instanceof GrantInputException),
-                            e -> new GrantInputException(what + " could not be had: " + Redactor.safeMessage(e), e))
+                            e -> new GrantInputException(what + " could not be had: " + describe(e)))
                     .filter(value -> !value.isBlank())
                     .switchIfEmpty(Mono.error(() -> new GrantInputException(what + " source gave nothing")));
+        }
+
+        private static String describe(Throwable e) {
+            boolean quotable = e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
+                    || e instanceof TokenflowException;
+            return quotable ? Redactor.safeMessage(e) : e.getClass().getSimpleName();
         }
     }
 }

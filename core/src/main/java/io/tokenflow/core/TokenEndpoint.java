@@ -33,7 +33,10 @@ interface TokenEndpoint {
         return current != null && current.refreshToken().isPresent() ? "refresh_token" : ownGrantType();
     }
 
-    /** The {@code grant_type} of the client's own grant ({@link #fetchWithOwnGrant}): {@code client_credentials}. */
+    /**
+     * The client's own grant ({@link #fetchWithOwnGrant}): {@code client_credentials}, or (short for
+     * their URNs) {@code jwt-bearer}, {@code token-exchange}.
+     */
     default String ownGrantType() {
         return "client_credentials";
     }

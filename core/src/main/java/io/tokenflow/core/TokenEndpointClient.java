@@ -59,6 +59,12 @@ final class TokenEndpointClient implements TokenEndpoint {
         return settings.clientAuth().clientId();
     }
 
+    /** The own grant's name: {@code client_credentials}, {@code jwt-bearer} or {@code token-exchange}. */
+    @Override
+    public String ownGrantType() {
+        return settings.grant().name();
+    }
+
     @Override
     public boolean hasOwnGrant() {
         return !(settings.clientAuth() instanceof ClientAuth.Public) || settings.grant().needsNoClientSecret();

@@ -21,6 +21,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
+import io.tokenflow.test.SecretScanExtension;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +40,9 @@ import reactor.core.publisher.Mono;
  * or a chained service), and RFC 7523 §2.2 {@code client_secret_jwt}.
  */
 class GrantsTest {
+
+    @RegisterExtension
+    static final SecretScanExtension secrets = new SecretScanExtension();
 
     @RegisterExtension
     static final WireMockExtension server = WireMockExtension.newInstance()
@@ -90,6 +94,20 @@ class GrantsTest {
     }
 
     @Test
+    void eventsNameTheGrant() throws Exception {
+        serveToken("/token", "at-bearer");
+        String assertion = assertion("workload");
+        TokenService service = start(builder("/token").clientId("jb-public").jwtBearer(() -> Mono.just(assertion)));
+        service.token().block(WAIT);
+        java.util.concurrent.CompletableFuture<TokenEvent.RequestFinished> finished =
+                service.events().ofType(TokenEvent.RequestFinished.class).next().toFuture();
+
+        service.refresh().block(WAIT);
+
+        assertThat(finished.get(10, java.util.concurrent.TimeUnit.SECONDS).grant()).isEqualTo("jwt-bearer");
+    }
+
+    @Test
     void aPublicClientSendsItsIdAndTheAssertionOnly() throws Exception {
         serveToken("/token", "at-bearer");
         String assertion = assertion("workload");
@@ -114,6 +132,20 @@ class GrantsTest {
         assertThat(failure.message()).contains("jwt-bearer assertion could not be had").contains("NoSuchFileException");
         assertThat(service.state().status()).isEqualTo(Status.AUTH_RETRYING);
         assertThat(requests("/token")).isEmpty();
+    }
+
+    @Test
+    void aSourceErrorThatMayQuoteTheTokenIsNamedByItsTypeOnly() {
+        String leaked = "eyJhbGciOiJIUzI1NiJ9.leaked-token-in-a-parse-error";
+        secrets.scan().secret("token quoted by a parser", leaked);
+
+        TokenService service = start(builder("/token").clientId("jb-public")
+                .jwtBearer(() -> Mono.error(new IllegalArgumentException("cannot parse '" + leaked + "'"))));
+
+        assertThatThrownBy(() -> service.token().block(WAIT)).isInstanceOf(TokenUnavailableException.class)
+                .satisfies(e -> secrets.scan().text("the caller's exception", e));
+        assertThat(service.state().lastFailure().orElseThrow().message())
+                .endsWith("could not be had: IllegalArgumentException").doesNotContain(leaked);
     }
 
     @Test
@@ -147,6 +179,7 @@ class GrantsTest {
                 .withRequestedTokenType(ACCESS);
 
         TokenService service = start(builder("/token").clientCredentials("te-client", "te-secret").tokenExchange(spec));
+        secrets.scan().basicCredentials("te-client", "te-secret");
 
         assertThat(service.token().block(WAIT).value()).isEqualTo("at-exchanged");
         assertThat(form(only("/token"))).containsEntry("grant_type", TOKEN_EXCHANGE)
@@ -284,6 +317,7 @@ class GrantsTest {
     }
 
     static void serveToken(String path, String access) {
+        secrets.scan().secret("access token", access);
         server.stubFor(post(urlEqualTo(path)).willReturn(okJson("{\"access_token\":\"" + access
                 + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}")));
     }
@@ -303,6 +337,7 @@ class GrantsTest {
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
                 .issuer("https://kubernetes.default.svc").subject(subject).jwtID(UUID.randomUUID().toString()).build());
         jwt.sign(new MACSigner("a-test-signing-key-of-at-least-256-bits!!"));
+        secrets.scan().secret("jwt-bearer assertion or subject token", jwt.serialize());
         return jwt.serialize();
     }
 }

@@ -20,30 +20,45 @@ import reactor.core.publisher.Mono;
  * header on the outgoing request in {@link #writeTo}, and builds a merged {@link #headers()} view
  * only for whoever asks (a logging filter, {@code ClientRequest.from(..)} further down).
  */
-final class BearerClientRequest implements ClientRequest {
+class BearerClientRequest implements ClientRequest {
 
     private final ClientRequest request;
     static final String DPOP = "DPoP";
 
     private final String authorization;
-    private final @Nullable String proof;
     private @Nullable HttpHeaders headers;
 
-    /** @param proof the {@code DPoP} header value; {@code null} for a Bearer token */
-    BearerClientRequest(ClientRequest request, String authorization, @Nullable String proof) {
+    BearerClientRequest(ClientRequest request, String authorization) {
         this.request = request;
         this.authorization = authorization;
-        this.proof = proof;
+    }
+
+    /** A DPoP-bound token's request: {@code Authorization: DPoP <token>} and its proof (a subclass, so a Bearer request stays small). */
+    static final class WithProof extends BearerClientRequest {
+        private final String proof;
+
+        WithProof(ClientRequest request, String authorization, String proof) {
+            super(request, authorization);
+            this.proof = proof;
+        }
+
+        @Override
+        void authorize(HttpHeaders outgoing) {
+            super.authorize(outgoing);
+            outgoing.set(DPOP, proof);
+        }
+    }
+
+    /** Sets this request's credentials on {@code outgoing}. */
+    void authorize(HttpHeaders outgoing) {
+        outgoing.set(HttpHeaders.AUTHORIZATION, authorization);
     }
 
     @Override
     public Mono<Void> writeTo(ClientHttpRequest outgoing, ExchangeStrategies strategies) {
         // The caller's request has no Authorization (the filter leaves such requests alone), so
         // writing its headers afterwards keeps this one.
-        outgoing.getHeaders().set(HttpHeaders.AUTHORIZATION, authorization);
-        if (proof != null) {
-            outgoing.getHeaders().set(DPOP, proof);
-        }
+        authorize(outgoing.getHeaders());
         return request.writeTo(outgoing, strategies);
     }
 
@@ -53,10 +68,7 @@ final class BearerClientRequest implements ClientRequest {
         if (merged == null) {
             HttpHeaders copy = new HttpHeaders();
             copy.putAll(request.headers());
-            copy.set(HttpHeaders.AUTHORIZATION, authorization);
-            if (proof != null) {
-                copy.set(DPOP, proof);
-            }
+            authorize(copy);
             merged = HttpHeaders.readOnlyHttpHeaders(copy);
             headers = merged;
         }

@@ -99,7 +99,8 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
         if (request.headers().containsHeader(HttpHeaders.AUTHORIZATION) || !hosts.allows(request.url().getHost())) {
             return next.exchange(request);
         }
-        return tokens.token().flatMap(token -> send(request, next, token)
+        return tokens.token().flatMap(token -> (DPOP.equalsIgnoreCase(token.tokenType()) ? sendWithProof(request, next, token)
+                : next.exchange(new BearerClientRequest(request, token.authorizationHeader())))
                 .flatMap(response -> isRejection(response, token) ? retryOnce(request, next, response, token) : Mono.just(response)));
     }
 
@@ -109,9 +110,11 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
      * {@code use_dpop_nonce} challenge that brings a new one is answered once, its body released.
      */
     private Mono<ClientResponse> send(ClientRequest request, ExchangeFunction next, AccessToken token) {
-        if (!DPOP.equalsIgnoreCase(token.tokenType())) {
-            return next.exchange(new BearerClientRequest(request, token.authorizationHeader(), null));
-        }
+        return DPOP.equalsIgnoreCase(token.tokenType()) ? sendWithProof(request, next, token)
+                : next.exchange(new BearerClientRequest(request, token.authorizationHeader()));
+    }
+
+    private Mono<ClientResponse> sendWithProof(ClientRequest request, ExchangeFunction next, AccessToken token) {
         return withProof(request, next, token).flatMap(response -> asksForNonce(request, response)
                 ? response.releaseBody().then(Mono.defer(() -> withProof(request, next, token)))
                 : Mono.just(response));
@@ -119,7 +122,7 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
 
     private Mono<ClientResponse> withProof(ClientRequest request, ExchangeFunction next, AccessToken token) {
         return tokens.proof(request.method().name(), request.url(), token)
-                .flatMap(proof -> next.exchange(new BearerClientRequest(request, token.authorizationHeader(), proof)));
+                .flatMap(proof -> next.exchange(new BearerClientRequest.WithProof(request, token.authorizationHeader(), proof)));
     }
 
     /** Records the answer's nonce; whether it is a {@code use_dpop_nonce} challenge (RFC 9449 §9) with a new one. */
