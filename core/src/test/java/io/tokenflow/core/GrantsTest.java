@@ -66,7 +66,7 @@ class GrantsTest {
     @Test
     void jwtBearerSendsTheSuppliedAssertionAsTheGrant() throws Exception {
         serveToken("/token", "at-bearer");
-        String assertion = assertion("workload");
+        String assertion = scannedAssertion("workload");
 
         TokenService service = start(builder("/token").clientCredentials("jb-client", "jb-secret")
                 .jwtBearer(() -> Mono.just(assertion)));
@@ -83,7 +83,7 @@ class GrantsTest {
         serveToken("/token", "at-bearer");
         AtomicInteger asked = new AtomicInteger();
         TokenService service = start(builder("/token").clientId("jb-public")
-                .jwtBearer(() -> Mono.fromCallable(() -> assertion("read-" + asked.incrementAndGet()))));
+                .jwtBearer(() -> Mono.fromCallable(() -> scannedAssertion("read-" + asked.incrementAndGet()))));
         service.token().block(WAIT);
 
         service.refresh().block(WAIT);
@@ -96,7 +96,7 @@ class GrantsTest {
     @Test
     void eventsNameTheGrant() throws Exception {
         serveToken("/token", "at-bearer");
-        String assertion = assertion("workload");
+        String assertion = scannedAssertion("workload");
         TokenService service = start(builder("/token").clientId("jb-public").jwtBearer(() -> Mono.just(assertion)));
         service.token().block(WAIT);
         java.util.concurrent.CompletableFuture<TokenEvent.RequestFinished> finished =
@@ -110,7 +110,7 @@ class GrantsTest {
     @Test
     void aPublicClientSendsItsIdAndTheAssertionOnly() throws Exception {
         serveToken("/token", "at-bearer");
-        String assertion = assertion("workload");
+        String assertion = scannedAssertion("workload");
 
         start(builder("/token").clientId("jb-public").jwtBearer(() -> Mono.just(assertion))).token().block(WAIT);
 
@@ -172,7 +172,7 @@ class GrantsTest {
     @Test
     void tokenExchangeSendsTheSubjectAudienceResourceAndRequestedType() throws Exception {
         serveToken("/token", "at-exchanged");
-        String subject = assertion("ci-job");
+        String subject = scannedAssertion("ci-job");
         TokenExchange spec = TokenExchange.subject(() -> Mono.just(subject), JWT)
                 .withAudience("orders-api")
                 .withResource(URI.create("https://orders.example/api"))
@@ -279,7 +279,7 @@ class GrantsTest {
         server.stubFor(post(urlEqualTo("/token")).willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
                 .withBody("{\"error\":\"invalid_grant\",\"error_description\":\"bad {{{request.body}}}\"}")
                 .withTransformers("response-template")));
-        String assertion = assertion("leaky");
+        String assertion = scannedAssertion("leaky");
 
         TokenService service = start(builder("/token").clientId("jb-public").jwtBearer(() -> Mono.just(assertion)));
 
@@ -337,7 +337,13 @@ class GrantsTest {
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
                 .issuer("https://kubernetes.default.svc").subject(subject).jwtID(UUID.randomUUID().toString()).build());
         jwt.sign(new MACSigner("a-test-signing-key-of-at-least-256-bits!!"));
-        secrets.scan().secret("jwt-bearer assertion or subject token", jwt.serialize());
         return jwt.serialize();
+    }
+
+    /** {@link #assertion}, registered with this class's secret scan. */
+    private static String scannedAssertion(String subject) throws Exception {
+        String assertion = assertion(subject);
+        secrets.scan().secret("jwt-bearer assertion or subject token", assertion);
+        return assertion;
     }
 }
