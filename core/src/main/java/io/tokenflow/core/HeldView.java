@@ -7,16 +7,14 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.scheduler.Scheduler;
 
-/**
- * What a {@link RefreshCycle} reads of its service ({@link RefreshCycle.Held}), answered from the
- * engine's latest {@link ServiceState}, read without the lock.
- */
+/** What a refresh cycle reads of its service ({@link RefreshCycle.Held}): the engine's current snapshot, read without its lock. */
 final class HeldView implements RefreshCycle.Held {
 
     private final Supplier<ServiceState> state;
     private final Lifetimes lifetimes;
     private final Scheduler clock;
 
+    /** @param state the engine's snapshot, as it is at each call */
     HeldView(Supplier<ServiceState> state, Lifetimes lifetimes, Scheduler clock) {
         this.state = state;
         this.lifetimes = lifetimes;

@@ -31,10 +31,12 @@ final class ServiceAssembly {
                 .validated();
         TokenEndpoint endpoint = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
         EventFeed events = new EventFeed(scheduler);
-        Engine built = new Engine(engine, new ObservedEndpoint(endpoint, events, scheduler), events);
+        EngineSettings settings = engine.withStore(engine.effectiveStore());
+        Remediation remediation = Remediation.forService(endpoint.clientId(), endpoint.endpoint(), settings.effectiveStore().describe());
+        Engine built = new Engine(settings, new ObservedEndpoint(endpoint, events, scheduler, remediation), events);
         built.start();
         // Chained: each new subject token renews this service's token, until either stops.
-        Disposable watch = subject == null ? Disposables.disposed() : subject.tokenChanges().publishOn(scheduler)
+        Disposable watch = subject == null ? Disposables.disposed() : subject.feed().tokenChanges().publishOn(scheduler)
                 .subscribe(t -> built.refresh().subscribe(null, e -> { }), e -> { });
         return new TokenService(built, scheduler, events, binding.dpop(), watch);
     }

@@ -32,6 +32,8 @@ final class StateFeed {
     static final int CAPACITY = 64;
 
     private final Sinks.Many<WorkloadState> sink = Sinks.many().replay().latest();
+    /** Every adopted token, for services chained to this one (TokenExchange). */
+    private final Sinks.Many<AccessToken> tokens = Sinks.many().multicast().directBestEffort();
     private final Flux<WorkloadState> states;
     private final EventFeed events;
 
@@ -50,7 +52,18 @@ final class StateFeed {
     /** After {@code STOPPED}: every subscriber (of the events too) completes, once it has taken what is queued for it. */
     void complete() {
         sink.tryEmitComplete();
+        tokens.tryEmitComplete();
         events.complete();
+    }
+
+    /** A token was adopted (after the state that holds it was installed): for services chained to this one. */
+    void adopted(AccessToken token) {
+        tokens.tryEmitNext(token);
+    }
+
+    /** Each token adopted from now on (no replay, never waits for a subscriber); completes when stopped. */
+    Flux<AccessToken> tokenChanges() {
+        return tokens.asFlux();
     }
 
     Flux<WorkloadState> states() {

@@ -37,9 +37,9 @@ import reactor.netty.http.client.HttpClient;
  * and published as {@link WorkloadState}s.
  *
  * <p>The service starts its first fetch when built. Thread-safe. Time comes from the builder's
- * {@link Scheduler}.
+ * {@link Scheduler}. {@link #close()} is {@link #dispose()}, for try-with-resources.
  */
-public final class TokenService implements Disposable {
+public final class TokenService implements Disposable, AutoCloseable {
 
     private final Engine engine;
     private final Scheduler clock;
@@ -66,12 +66,26 @@ public final class TokenService implements Disposable {
      * <ul>
      *   <li>{@code RUNNING}, {@code DEGRADED}: the held token, at once (the same {@code Mono}
      *       instance for every call until the token changes).</li>
-     *   <li>{@code STARTING}, or the held token just expired: joins the one refresh in flight
-     *       (short retry included; bound the wait with {@code token().timeout(..)}).</li>
+     *   <li>{@code STARTING}: joins the first fetch (short retry included), until
+     *       {@link Builder#startupTimeout(Duration) startupTimeout} after the service started
+     *       (default 10 s); then fails with {@link TokenUnavailableException} (the last failure, the
+     *       next attempt) while the service goes on trying.</li>
+     *   <li>The held token just expired: joins the one refresh in flight (short retry included;
+     *       bound the wait with {@code token().timeout(..)}).</li>
      *   <li>{@code AUTH_RETRYING}, {@code UNAUTHENTICATED}, {@code STOPPED}: fails at once with
      *       {@link TokenUnavailableException}, without a request.</li>
      * </ul>
-     * Errors: only {@link TokenUnavailableException} (its cause: the last {@link TokenEndpointException}).
+     * Errors: only {@link TokenUnavailableException}, whose cause is the last
+     * {@link TokenEndpointException} when there was one.
+     *
+     * <p><b>Do not {@code block()} it on a non-blocking thread</b> (a Netty event loop, a
+     * {@code Schedulers.parallel()} worker, inside a WebFlux handler). While a token is held the
+     * {@code Mono} is complete and {@code block()} happens to return at once, but at a cold start,
+     * at expiry or during {@link #refresh()} it would have to wait for the token endpoint: it
+     * then fails with an {@code IllegalStateException} that says so. Chain the call
+     * ({@code token().flatMap(token -> ...)}), let {@code TokenExchangeFilter} or
+     * {@code ReactorNettyTokens} add the token, or block only where a thread may wait (main,
+     * {@code Schedulers.boundedElastic()}).
      */
     public Mono<AccessToken> token() {
         ServiceState s = engine.current();
@@ -112,7 +126,7 @@ public final class TokenService implements Disposable {
      * service or make it buffer without bound.
      */
     public Flux<WorkloadState> states() {
-        return engine.states();
+        return engine.feed().states();
     }
 
     /**
@@ -163,6 +177,12 @@ public final class TokenService implements Disposable {
         engine.dispose();
     }
 
+    /** {@link #dispose()}: for try-with-resources. Idempotent; throws nothing. */
+    @Override
+    public void close() {
+        dispose();
+    }
+
     @Override
     public boolean isDisposed() {
         return engine.current().status() == WorkloadState.Status.STOPPED;
@@ -178,15 +198,18 @@ public final class TokenService implements Disposable {
      * their argument at the call ({@code NullPointerException} for null, {@code IllegalArgumentException}
      * for an invalid value). Not thread-safe.
      */
-    public static final class Builder {
+    public static final class Builder extends ClientSetup<Builder> {
 
         private EndpointSettings wire = EndpointSettings.DEFAULTS;
         private EngineSettings engine = EngineSettings.DEFAULTS;
-        private ClientDeclaration client = ClientDeclaration.NONE;
-        private @Nullable TokenService subject;
         private @Nullable TokenEndpoint endpointOverride;
 
         private Builder() {
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /** The token endpoint. {@code https}, or {@code http} on a loopback host, or anywhere after {@link #allowInsecureHttp()}. */
@@ -215,67 +238,9 @@ public final class TokenService implements Disposable {
             return this;
         }
 
-        /** Confidential client with {@code client_secret_jwt} (RFC 7523 §2.2, HS256): a secret of 32 bytes or more. */
-        public Builder clientSecretJwt(String clientId, String clientSecret) {
-            client = client.withAuth(new ClientAuth.SecretJwt(EndpointSettings.requireText("clientId", clientId),
-                    EndpointSettings.requireText("clientSecret", clientSecret)));
-            return this;
-        }
-
-        /** RFC 8705 {@code tls_client_auth}: {@code chain[0]} (then intermediates) is presented on TLS to the token endpoint. */
-        public Builder tlsClientAuth(String clientId, PrivateKey key, X509Certificate... chain) {
-            client = client.withCertificate(clientId, key, List.of(chain), false);
-            return this;
-        }
-
-        /** RFC 8705 {@code self_signed_tls_client_auth}: as {@link #tlsClientAuth}, with a self-signed certificate registered at the server. */
-        public Builder selfSignedTlsClientAuth(String clientId, PrivateKey key, X509Certificate certificate) {
-            client = client.withCertificate(clientId, key, List.of(certificate), true);
-            return this;
-        }
-
-        /** Trusts these certificates for the token endpoint's TLS instead of the JDK's trust store (a private CA). */
-        public Builder tlsTrust(X509Certificate... certificates) {
-            client = client.withTrust(List.of(certificates));
-            return this;
-        }
-
         /** A public client (no secret): for the refresh_token, jwt-bearer or token-exchange grant. Replaces earlier credentials. */
         public Builder clientId(String clientId) {
             client = client.withAuth(new ClientAuth.Public(EndpointSettings.requireText("clientId", clientId)));
-            return this;
-        }
-
-        /** The RFC 7523 §2.1 jwt-bearer grant: {@code assertion} gives a JWT per request, without blocking (else transient). */
-        public Builder jwtBearer(Supplier<Mono<String>> assertion) {
-            Objects.requireNonNull(assertion, "assertion");
-            client = client.withGrant(new OwnGrant.JwtBearer(assertion));
-            subject = null;
-            return this;
-        }
-
-        /** The RFC 8693 token-exchange grant instead of client_credentials; see {@link TokenExchange}. */
-        public Builder tokenExchange(TokenExchange spec) {
-            client = client.withGrant(new OwnGrant.Exchange(Objects.requireNonNull(spec, "spec")));
-            subject = spec.subjectService();
-            return this;
-        }
-
-        /** DPoP (RFC 9449) with a new EC P-256 key: token requests carry proofs; bound tokens are of type {@code DPoP}. */
-        public Builder dpop() {
-            client = client.withDpop(null);
-            return this;
-        }
-
-        /** DPoP with this key pair: EC (P-256, P-384, P-521; ES256/384/512) or RSA of 2048 bits or more (PS256). */
-        public Builder dpop(KeyPair keys) {
-            client = client.withDpop(Objects.requireNonNull(keys, "keys"));
-            return this;
-        }
-
-        /** RFC 8705 §5 {@code mtls_endpoint_aliases.token_endpoint}, for a certificate's requests; for discovery and tests. */
-        Builder mtlsEndpointAlias(URI alias) {
-            client = client.withMtlsAlias(alias);
             return this;
         }
 
@@ -307,6 +272,18 @@ public final class TokenService implements Disposable {
         /** The clock and timer source for every delay (default {@code Schedulers.parallel()}); a {@code VirtualTimeScheduler} in tests. */
         public Builder scheduler(Scheduler scheduler) {
             engine = engine.withScheduler(scheduler);
+            return this;
+        }
+
+        /**
+         * How long callers of {@link TokenService#token()} wait for the first token, counted from
+         * {@link #build()} (default 10 s; at most 3650 days). After it they fail with
+         * {@link TokenUnavailableException} (the last failure, the next attempt) while the service
+         * goes on trying; a caller that comes later fails at once while the service is still
+         * {@code STARTING}. Time of the builder's scheduler.
+         */
+        public Builder startupTimeout(Duration startupTimeout) {
+            engine = engine.withStartupTimeout(Objects.requireNonNull(startupTimeout, "startupTimeout"));
             return this;
         }
 

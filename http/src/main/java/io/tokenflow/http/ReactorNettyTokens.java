@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
@@ -35,7 +37,8 @@ import reactor.netty.http.client.HttpClientResponse;
  * URL or redirect a request takes.
  *
  * <ul>
- *   <li><b>Hosts.</b> As {@link TokenExchangeFilter}: exact host, case-insensitive, any port.</li>
+ *   <li><b>Hosts.</b> As {@link TokenExchangeFilter}: exact host, case-insensitive, any port; the
+ *       first request to each other host (a redirect, say) is logged at WARN, once.</li>
  *   <li><b>Own credentials win.</b> When the client's headers already hold {@code Authorization},
  *       no token is fetched and that header goes out untouched.</li>
  *   <li><b>Fast fail.</b> Without a token, the request is not sent:
@@ -62,12 +65,16 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
     private static final String DPOP = "DPoP";
     private static final String DPOP_NONCE = "DPoP-Nonce";
 
+    private static final Logger log = LoggerFactory.getLogger(ReactorNettyTokens.class);
+
     private final TokenService tokens;
     private final HostAllowList hosts;
+    private final RefusedHosts refused;
 
     private ReactorNettyTokens(TokenService tokens, HostAllowList hosts) {
         this.tokens = tokens;
         this.hosts = hosts;
+        this.refused = new RefusedHosts(log, this, hosts);
     }
 
     /**
@@ -142,11 +149,17 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
             return;
         }
         headers.remove(STASH);
-        if (!headers.contains(HttpHeaderNames.AUTHORIZATION) && hosts.allows(hostOf(request.resourceUrl()))) {
+        if (headers.contains(HttpHeaderNames.AUTHORIZATION)) {
+            return;
+        }
+        String host = hostOf(request.resourceUrl());
+        if (hosts.allows(host)) {
             headers.set(HttpHeaderNames.AUTHORIZATION, pending);
             if (pending.regionMatches(true, 0, DPOP + " ", 0, DPOP.length() + 1)) {
                 headers.set(DPOP, proof(request, pending.substring(DPOP.length() + 1)));
             }
+        } else {
+            refused.refused(host);
         }
     }
 
