@@ -34,7 +34,7 @@ sealed interface ClientAuth {
 
     String clientId();
 
-    /** The RFC 7591 {@code token_endpoint_auth_method} name, e.g. {@code client_secret_basic}. */
+    /** The RFC 8414 / RFC 7591 name of the method ({@code token_endpoint_auth_methods_supported}), e.g. {@code client_secret_basic}. */
     String method();
 
     /** The secret or key material, so that tests and log scans can look for it; null for a public client. */

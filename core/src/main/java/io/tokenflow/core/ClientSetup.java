@@ -21,7 +21,7 @@ import reactor.core.publisher.Mono;
  *
  * @param <B> the builder
  */
-abstract class ClientSetup<B extends ClientSetup<B>> {
+abstract class ClientSetup<B extends ClientSetup<B>> extends ServiceSetup<B> {
 
     /** What the client declared so far. */
     ClientDeclaration client = ClientDeclaration.NONE;
@@ -30,8 +30,6 @@ abstract class ClientSetup<B extends ClientSetup<B>> {
 
     ClientSetup() {
     }
-
-    abstract B self();
 
     /**
      * Confidential client with {@code client_secret_jwt} (RFC 7523 §2.2): a fresh HS256 assertion for

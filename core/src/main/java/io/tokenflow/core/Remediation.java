@@ -55,6 +55,8 @@ final class Remediation {
             // Only a replaced ErrorClassifier could make it permanent: the same hint as when transient.
             case GRANT_INPUT -> "check the source of the assertion or subject token of " + client + " (its file or supplier, "
                     + "or the subject's TokenService, whose own state says why)";
+            case DISCOVERY -> "compare issuer(..) of " + client + " with the metadata " + endpoint + " serves: its issuer must be "
+                    + "exactly the configured one, and its token_endpoint_auth_methods_supported must offer the client's method";
             // Only a replaced ErrorClassifier makes a network failure permanent.
             case TRANSPORT, CONNECT_REFUSED, UNKNOWN_HOST -> "check the network path to " + endpoint + " (DNS, proxy, firewall)";
         };
@@ -85,7 +87,7 @@ final class Remediation {
                     + "server's TLS port, or http:// if it really serves plain HTTP (loopback, or allowInsecureHttp())";
             case GRANT_INPUT -> "check the source of the assertion or subject token of " + client + " (its file or supplier, "
                     + "or the subject's TokenService, whose own state says why)";
-            case TRANSPORT, TLS, CLIENT_KEY, STORE -> null;
+            case TRANSPORT, TLS, CLIENT_KEY, STORE, DISCOVERY -> null;
         });
     }
 

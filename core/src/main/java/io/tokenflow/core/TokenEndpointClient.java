@@ -39,19 +39,22 @@ final class TokenEndpointClient implements TokenEndpoint {
     private static final Parsed RETRY_WITH_NONCE = new Refused(TokenFailure.noAnswer(FailureKind.TRANSIENT, "use_dpop_nonce"));
 
     private final EndpointSettings settings;
-    private final TokenRequests requests;
     private final TokenPost post;
     private final AnswerParser parser;
-    /** The whole exchange, from the first byte sent to the last one read: twice the response timeout. */
-    private final Duration exchangeTimeout;
 
-    /** @param settings {@linkplain EndpointSettings#validated() validated} settings */
+    /** @param settings {@linkplain EndpointSettings#validated() validated} settings; sent over the tokenflow-wide {@link Transport} */
     TokenEndpointClient(EndpointSettings settings) {
+        this(settings, Transport.shared());
+    }
+
+    /**
+     * @param settings {@linkplain EndpointSettings#validated() validated} settings
+     * @param transport the shared connections to send with (unless the settings hold the user's {@code HttpClient})
+     */
+    TokenEndpointClient(EndpointSettings settings, Transport transport) {
         this.settings = settings;
-        this.requests = new TokenRequests(settings);
-        this.post = new TokenPost(settings);
-        this.parser = new AnswerParser(settings, requests.scope());
-        this.exchangeTimeout = settings.responseTimeout().plus(settings.responseTimeout());
+        this.post = transport.post(settings);
+        this.parser = new AnswerParser(settings);
     }
 
     @Override
@@ -72,7 +75,7 @@ final class TokenEndpointClient implements TokenEndpoint {
 
     @Override
     public boolean hasOwnGrant() {
-        return !(settings.clientAuth() instanceof ClientAuth.Public) || settings.grant().needsNoClientSecret();
+        return settings.hasOwnGrant();
     }
 
     /**
@@ -110,7 +113,7 @@ final class TokenEndpointClient implements TokenEndpoint {
     /** @param nonceRetry whether a {@code use_dpop_nonce} answer may be answered with one more request */
     private Mono<Credential> send(AuthorizationGrant grant, List<URI> resources, @Nullable Credential current,
                                   @Nullable Credential renewing, @Nullable String refreshToken, boolean nonceRetry) {
-        Mono<HTTPRequest> request = Mono.fromCallable(() -> requests.build(grant, resources, now()));
+        Mono<HTTPRequest> request = Mono.fromCallable(() -> TokenRequests.build(settings, grant, resources, now()));
         if (settings.clientAuth().signs()) {
             // Signing draws on SecureRandom, which reads /dev/urandom: a blocking call that must not
             // run on the event loop or on the engine's (non-blocking) scheduler threads.
@@ -127,7 +130,7 @@ final class TokenEndpointClient implements TokenEndpoint {
             String heldToken = current == null ? null : current.accessToken().map(AccessToken::value).orElse(null);
             Redactor redactor = Redactor.forRequest(built, settings.clientAuth().secretForScans(), refreshToken, heldToken);
             return post.send(built)
-                    .timeout(exchangeTimeout, Schedulers.parallel())
+                    .timeout(exchangeTimeout(), Schedulers.parallel())
                     .map(answer -> {
                         boolean newNonce = dpop != null && dpop.nonce(built.getURI(), answer.header(DpopProofs.NONCE_HEADER));
                         Parsed parsed = parser.parse(answer, renewing, redactor);
@@ -150,6 +153,7 @@ final class TokenEndpointClient implements TokenEndpoint {
         return failure(TokenFailure.of(FailureOrigin.GRANT_INPUT, FailureKind.TRANSIENT, e.getMessage()), null);
     }
 
+    /** Releases the client's own connections, if it has any (a TLS identity of its own); the shared ones are the transport's. */
     @Override
     public void dispose() {
         post.dispose();
@@ -174,7 +178,7 @@ final class TokenEndpointClient implements TokenEndpoint {
         Http2Exception http2 = cause(error, Http2Exception.class);
         String message;
         if (error instanceof TimeoutException) {
-            message = "no complete answer within " + exchangeTimeout.toMillis() + " ms";
+            message = "no complete answer within " + exchangeTimeout().toMillis() + " ms";
         } else if (error instanceof ReadTimeoutException) {
             message = "no answer within the response timeout of " + settings.responseTimeout().toMillis() + " ms";
         } else if (hasCause(error, NotSslRecordException.class) || hasCause(error, PlainTextAnswer.NotTlsException.class)) {
@@ -200,6 +204,10 @@ final class TokenEndpointClient implements TokenEndpoint {
         return failure(TokenFailure.of(origin, kind, message), quotesServer ? null : error);
     }
 
+    /** The whole exchange, from the first byte sent to the last one read: twice the response timeout (made per request, not kept). */
+    private Duration exchangeTimeout() {
+        return settings.responseTimeout().multipliedBy(2);
+    }
 
     private TokenEndpointException failure(TokenFailure failure, @Nullable Throwable cause) {
         return TokenEndpointException.of(failure, endpoint(), clientId(), cause);

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -43,17 +44,30 @@ public final class TokenService implements Disposable, AutoCloseable {
 
     private final Engine engine;
     private final Scheduler clock;
-    private final EventFeed events;
-    private final @Nullable DpopProofs dpop;
+    private final Recipe recipe;
     /** Renews this service's token when its token exchange's subject service adopts a new one (chained services). */
-    private final Disposable subjectWatch;   // made by ServiceAssembly, which wires and starts the parts
+    private final Disposable subjectWatch;
+    // Guarded by this; made by the first forScopes/forAudience: a service without variants holds none.
+    private @Nullable Variants variants;
+    private boolean disposed;
 
-    TokenService(Engine engine, Scheduler clock, EventFeed events, @Nullable DpopProofs dpop, Disposable subjectWatch) {
+    private TokenService(Engine engine, Scheduler clock, Recipe recipe, Disposable subjectWatch) {
         this.engine = engine;
         this.clock = clock;
-        this.events = events;
-        this.dpop = dpop;
+        this.recipe = recipe;
         this.subjectWatch = subjectWatch;
+    }
+
+    /** Builds the service of a checked {@code recipe} and starts it (its first fetch begins now). */
+    static TokenService start(Recipe recipe) {
+        Scheduler scheduler = recipe.engine().scheduler();
+        Engine built = new Engine(recipe.engine(), recipe.endpoint());
+        built.start();
+        // Chained: each new subject token renews this service's token, until either stops.
+        Engine subject = recipe.subject();
+        Disposable watch = subject == null ? Disposables.disposed() : subject.feed().tokenChanges().publishOn(scheduler)
+                .subscribe(t -> built.refresh().subscribe(null, e -> { }), e -> { });
+        return new TokenService(built, scheduler, recipe, watch);
     }
 
     public static Builder builder() {
@@ -140,7 +154,7 @@ public final class TokenService implements Disposable, AutoCloseable {
      * {@link #token()} nothing.
      */
     public Flux<TokenEvent> events() {
-        return events.events();
+        return engine.events();
     }
 
     /** The current state, without subscribing; its details (failures, next attempt) are always current. */
@@ -155,7 +169,7 @@ public final class TokenService implements Disposable, AutoCloseable {
      * thread, without blocking. Errors with {@link IllegalStateException} without {@link Builder#dpop()}.
      */
     public Mono<String> proof(String method, URI uri, AccessToken token) {
-        DpopProofs proofs = dpop;
+        DpopProofs proofs = recipe.wire().binding().dpop();
         String value = Objects.requireNonNull(token, "token").value();
         return proofs == null ? Mono.error(new IllegalStateException(engine.name() + " has no DPoP key: build it with dpop()"))
                 : Mono.defer(() -> proofs.proof(Objects.requireNonNull(method, "method"), Objects.requireNonNull(uri, "uri"), value));
@@ -166,15 +180,57 @@ public final class TokenService implements Disposable, AutoCloseable {
      * whether it is new (a {@code use_dpop_nonce} refusal is then worth one retry). Without DPoP: false.
      */
     public boolean dpopNonce(URI server, String nonce) {
-        DpopProofs proofs = dpop;
+        DpopProofs proofs = recipe.wire().binding().dpop();
         return proofs != null && proofs.nonce(Objects.requireNonNull(server, "server"), Objects.requireNonNull(nonce, "nonce"));
     }
 
-    /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. */
+    /**
+     * A service of this client for exactly these scopes: this one's configuration and connections, its
+     * own token, cache and single flight (in memory). Made on the first call, the same one for the same
+     * scopes later; disposed with this one.
+     *
+     * @throws IllegalStateException for a public client (its refresh token is this service's alone), or once disposed
+     */
+    public TokenService forScopes(String... scopes) {
+        return variants().forScopes(scopes);
+    }
+
+    /**
+     * As {@link #forScopes}, for a token for another audience: this service's scopes, and the request
+     * parameter {@code audience} set to {@code audience} (as Auth0 and many gateways ask for it).
+     *
+     * @throws IllegalStateException as {@link #forScopes}
+     */
+    public TokenService forAudience(String audience) {
+        return variants().forAudience(audience);
+    }
+
+    /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. Its variants are disposed too. */
     @Override
     public void dispose() {
         subjectWatch.dispose();
         engine.dispose();
+        Variants made;
+        synchronized (this) {
+            disposed = true;
+            made = variants;
+        }
+        if (made != null) {
+            made.dispose();
+        }
+    }
+
+    /** The variants, made on first use; none after {@link #dispose()}. */
+    private synchronized Variants variants() {
+        if (disposed) {
+            throw new IllegalStateException("the service is disposed");
+        }
+        Variants made = variants;
+        if (made == null) {
+            made = new Variants(recipe);
+            variants = made;
+        }
+        return made;
     }
 
     /** {@link #dispose()}: for try-with-resources. Idempotent; throws nothing. */
@@ -200,8 +256,8 @@ public final class TokenService implements Disposable, AutoCloseable {
      */
     public static final class Builder extends ClientSetup<Builder> {
 
-        private EndpointSettings wire = EndpointSettings.DEFAULTS;
-        private EngineSettings engine = EngineSettings.DEFAULTS;
+        private @Nullable URI issuer;
+        private @Nullable Transport transport;
         private @Nullable TokenEndpoint endpointOverride;
 
         private Builder() {
@@ -215,6 +271,18 @@ public final class TokenService implements Disposable, AutoCloseable {
         /** The token endpoint. {@code https}, or {@code http} on a loopback host, or anywhere after {@link #allowInsecureHttp()}. */
         public Builder tokenEndpoint(URI tokenEndpoint) {
             wire = wire.withEndpoint(tokenEndpoint);
+            issuer = null;
+            return this;
+        }
+
+        /**
+         * The server by its issuer, in place of {@link #tokenEndpoint}: the token endpoint comes from its
+         * RFC 8414 metadata (OpenID Connect's when RFC 8414 answers 404 or 405), fetched, retried and
+         * classified as part of the first token request. Its {@code issuer} must be exactly this one and
+         * it must offer the client's method, else a permanent failure saying why. No query or fragment.
+         */
+        public Builder issuer(URI issuer) {
+            this.issuer = Objects.requireNonNull(issuer, "issuer");
             return this;
         }
 
@@ -257,121 +325,37 @@ public final class TokenService implements Disposable, AutoCloseable {
             return this;
         }
 
-        /** Scopes to request; none by default; repeated calls add. */
-        public Builder scopes(String... scopes) {
-            wire = wire.withScopes(scopes);
-            return this;
-        }
-
-        /** An extra form parameter of the token request, e.g. {@code audience} or {@code resource}. */
-        public Builder requestParameter(String name, String value) {
-            wire = wire.withParameter(name, value);
-            return this;
-        }
-
-        /** The clock and timer source for every delay (default {@code Schedulers.parallel()}); a {@code VirtualTimeScheduler} in tests. */
-        public Builder scheduler(Scheduler scheduler) {
-            engine = engine.withScheduler(scheduler);
-            return this;
-        }
-
-        /**
-         * How long callers of {@link TokenService#token()} wait for the first token, counted from
-         * {@link #build()} (default 10 s; at most 3650 days). After it they fail with
-         * {@link TokenUnavailableException} (the last failure, the next attempt) while the service
-         * goes on trying; a caller that comes later fails at once while the service is still
-         * {@code STARTING}. Time of the builder's scheduler.
-         */
-        public Builder startupTimeout(Duration startupTimeout) {
-            engine = engine.withStartupTimeout(Objects.requireNonNull(startupTimeout, "startupTimeout"));
-            return this;
-        }
-
-        /** How transient failures are retried (default {@link RetryPolicy#defaults()}, read at {@link #build()}). */
-        public Builder retryPolicy(RetryPolicy retryPolicy) {
-            engine = engine.withPolicy(retryPolicy);
-            return this;
-        }
-
-        /** Decides transient or permanent (default {@link ErrorClassifier#standard()}); must not block. */
-        public Builder errorClassifier(ErrorClassifier classifier) {
-            wire = wire.withClassifier(classifier);
-            return this;
-        }
-
-        /** How long before expiry to refresh (default: the smaller of 5 min and half the lifetime; never more than half). */
-        public Builder refreshAhead(Duration refreshAhead) {
-            engine = engine.withLifetimes(engine.lifetimes().withRefreshAhead(refreshAhead));
-            return this;
-        }
-
-        /** Spread of {@code refreshAhead}, 0 to 0.5 (default 0.1: ±10 %), so that many instances do not refresh together. */
-        public Builder refreshJitter(double refreshJitter) {
-            engine = engine.withLifetimes(engine.lifetimes().withRefreshJitter(refreshJitter));
-            return this;
-        }
-
-        /** A token counts as expired this long before {@code expires_at} (default: the smaller of 30 s and 10 % of the lifetime). */
-        public Builder expiryMargin(Duration expiryMargin) {
-            engine = engine.withLifetimes(engine.lifetimes().withExpiryMargin(expiryMargin));
-            return this;
-        }
-
-        /** Lifetime assumed for tokens without {@code expires_in}; by default they are valid until rejected. */
-        public Builder defaultLifetime(Duration defaultLifetime) {
-            engine = engine.withLifetimes(engine.lifetimes().withDefaultLifetime(defaultLifetime));
-            return this;
-        }
-
-        /** TCP connect timeout to the token endpoint (default 10 s; real time). */
-        public Builder connectTimeout(Duration connectTimeout) {
-            wire = wire.withConnectTimeout(connectTimeout);
-            return this;
-        }
-
-        /** Longest wait for the answer between reads (default 10 s; real time); the whole answer gets twice that. */
-        public Builder responseTimeout(Duration responseTimeout) {
-            wire = wire.withResponseTimeout(responseTimeout);
-            return this;
-        }
-
-        /** Largest token endpoint answer read, in bytes (default 64 KiB, from 1 KiB to 16 MiB); a larger one is a transient failure. */
-        public Builder maxResponseSize(int bytes) {
-            wire = wire.withMaxResponseBytes(bytes);
-            return this;
-        }
-
-        /** Allows an {@code http://} token endpoint on a non-loopback host: secrets then cross the network in clear. */
-        public Builder allowInsecureHttp() {
-            wire = wire.withInsecureHttpAllowed();
-            return this;
-        }
-
-        /**
-         * The Reactor Netty client to start from (proxy, TLS trust, metrics). tokenflow still turns
-         * off redirects and sets its timeouts on it. Its connection pool is yours: give it a
-         * {@code maxIdleTime} shorter than the token endpoint's keep-alive, or a refresh an hour
-         * later may meet a connection the server has closed (a transient failure, then a retry).
-         */
-        public Builder httpClient(HttpClient httpClient) {
-            wire = wire.withHttpClient(httpClient);
-            return this;
-        }
-
         /** Tests: replaces the wire. */
         Builder endpoint(TokenEndpoint endpoint) {
             this.endpointOverride = endpoint;
             return this;
         }
 
+        /** The connections to share (a registry's); default: the tokenflow-wide {@link Transport#shared()}. */
+        Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
         /**
          * Validates the configuration and starts the service (its first fetch begins now).
          *
-         * @throws IllegalStateException when the endpoint or the credentials are missing
-         * @throws IllegalArgumentException for an endpoint tokenflow will not send secrets to
+         * @throws IllegalStateException when the endpoint (or issuer) or the credentials are missing
+         * @throws IllegalArgumentException for an endpoint or issuer tokenflow will not send secrets to
          */
         public TokenService build() {
-            return ServiceAssembly.start(wire, engine, client, subject == null ? null : subject.engine, endpointOverride);
+            return start(recipe());
+        }
+
+        /**
+         * The configuration checked as a whole, nothing started.
+         *
+         * @throws IllegalStateException as {@link #build()}
+         * @throws IllegalArgumentException as {@link #build()}
+         */
+        Recipe recipe() {
+            return ServiceAssembly.recipe(wire, engine, client, issuer, transport != null ? transport : Transport.shared(),
+                    subject == null ? null : subject.engine, endpointOverride);
         }
     }
 }

@@ -57,6 +57,9 @@ class ClientCertificateTest {
     private final List<DisposableServer> servers = new ArrayList<>();
     private final List<TokenService> services = new ArrayList<>();
 
+    /** The metadata document the servers answer {@code /.well-known/..} with; {@code null}: none served. */
+    private volatile String metadata;
+
     record Seen(String path, String certificateSubject, Map<String, String> form) {
     }
 
@@ -163,6 +166,44 @@ class ClientCertificateTest {
     }
 
     @Test
+    void aDiscoveredMtlsAliasIsWhereACertificatesRequestsGoAndTheMetadataNeedsNoCertificate() {
+        DisposableServer issuerServer = tlsServer();
+        DisposableServer mtls = mtlsServer(ca.certificate());
+        URI issuer = Loopback.httpsUrl(issuerServer, "");
+        metadata = "{\"issuer\":\"" + issuer + "\",\"token_endpoint\":\"" + issuer + "/token\","
+                + "\"token_endpoint_auth_methods_supported\":[\"tls_client_auth\"],"
+                + "\"mtls_endpoint_aliases\":{\"token_endpoint\":\"" + Loopback.httpsUrl(mtls, "/mtls/token") + "\"}}";
+
+        AccessToken token = start(TokenService.builder().issuer(issuer).tlsTrust(ca.certificate())
+                .tlsClientAuth("orders-client", client.key(), client.chainArray())).token().block(WAIT);
+
+        assertThat(token.value()).isEqualTo("at-for-orders-client");
+        assertThat(seen).extracting(Seen::path).containsExactly("/.well-known/oauth-authorization-server", "/mtls/token");
+        assertThat(seen.get(1).certificateSubject()).isEqualTo("CN=orders-client");
+    }
+
+    @Test
+    void aDiscoveredAliasThatIsNotHttpsIsAPermanentDiscoveryFailure() {
+        DisposableServer issuerServer = tlsServer();
+        URI issuer = Loopback.httpsUrl(issuerServer, "");
+        metadata = "{\"issuer\":\"" + issuer + "\",\"token_endpoint\":\"" + issuer + "/token\","
+                + "\"token_endpoint_auth_methods_supported\":[\"tls_client_auth\"],"
+                + "\"mtls_endpoint_aliases\":{\"token_endpoint\":\"http://127.0.0.1:1/mtls/token\"}}";
+        TokenService service = start(TokenService.builder().issuer(issuer).tlsTrust(ca.certificate())
+                .tlsClientAuth("orders-client", client.key(), client.chainArray()));
+
+        StepVerifier.create(service.refresh())
+                .expectErrorSatisfies(e -> {
+                    TokenFailure failure = ((TokenEndpointException) e).failure();
+                    assertThat(failure.origin()).isEqualTo(FailureOrigin.DISCOVERY);
+                    assertThat(failure.kind()).isEqualTo(FailureKind.PERMANENT);
+                    assertThat(failure.message()).contains("mtls_endpoint_aliases.token_endpoint is refused", "https");
+                })
+                .verify(WAIT);
+        assertThat(seen).extracting(Seen::path).containsExactly("/.well-known/oauth-authorization-server");
+    }
+
+    @Test
     void anAliasMustBeHttps() {
         assertThatThrownBy(() -> TokenService.builder().mtlsEndpointAlias(URI.create("http://127.0.0.1/token")))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -214,6 +255,11 @@ class ClientCertificateTest {
         return request.receive().aggregate().asString(UTF_8).defaultIfEmpty("").flatMap(body -> {
             Map<String, String> form = form(body);
             seen.add(new Seen(request.fullPath(), subject[0], form));
+            String served = metadata;
+            if (request.fullPath().startsWith("/.well-known/")) {
+                return served == null ? response.status(404).send().then()
+                        : response.header("Content-Type", "application/json").sendString(Mono.just(served)).then();
+            }
             String name = subject[0].startsWith("CN=") ? subject[0].substring(3) : form.getOrDefault("client_id", "anonymous");
             String json = "{\"access_token\":\"at-for-" + name + "\",\"token_type\":\"Bearer\",\"expires_in\":3600}";
             return response.header("Content-Type", "application/json").sendString(Mono.just(json)).then();

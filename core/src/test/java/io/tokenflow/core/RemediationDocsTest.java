@@ -37,6 +37,8 @@ class RemediationDocsTest {
                 TokenFailure.of(FailureOrigin.CLIENT_KEY, FailureKind.PERMANENT, "cannot sign"));
         CASES.put("jwt-bearer assertion or token exchange subject token unavailable (always transient: the hint of the table below)",
                 TokenFailure.of(FailureOrigin.GRANT_INPUT, FailureKind.PERMANENT, "no assertion"));
+        CASES.put("issuer metadata unusable (`issuer(..)`: another issuer, no token endpoint, the method not offered)",
+                TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT, "mix-up"));
         CASES.put("another `error`, or none, made permanent by a replaced `ErrorClassifier`", permanentAnswer(403, null));
         CASES.put("a network failure made permanent by a replaced `ErrorClassifier`",
                 TokenFailure.noAnswer(FailureKind.PERMANENT, "connection refused"));
