@@ -74,7 +74,7 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
     private ReactorNettyTokens(TokenService tokens, HostAllowList hosts) {
         this.tokens = tokens;
         this.hosts = hosts;
-        this.refused = new RefusedHosts(log, this, hosts);
+        this.refused = new RefusedHosts(log, this, tokens, hosts);
     }
 
     /**

@@ -75,7 +75,7 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
         this.tokens = tokens;
         this.hosts = hosts;
         this.retryOnAny401 = retryOnAny401;
-        this.refused = new RefusedHosts(log, this, hosts);
+        this.refused = new RefusedHosts(log, this, tokens, hosts);
     }
 
     /**
