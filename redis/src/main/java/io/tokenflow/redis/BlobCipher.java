@@ -102,7 +102,7 @@ final class BlobCipher {
             gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce));
             gcm.updateAAD(aad.getBytes(StandardCharsets.UTF_8));
             return gcm.doFinal(B64D.decode(parts[2]));
-        } catch (AEADBadTagException | IllegalArgumentException e) {
+        } catch (AEADBadTagException | IllegalArgumentException | java.security.ProviderException e) {
             throw new IllegalStateException("the credential in " + where + " cannot be decrypted with key '" + parts[0]
                     + "': a wrong key, or the record was altered or copied from another credential or generation", null);
         } catch (GeneralSecurityException e) {

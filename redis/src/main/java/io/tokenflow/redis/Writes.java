@@ -74,6 +74,9 @@ final class Writes {
     /** A save ({@code lease}) or clear ({@code clear}) by the holder of {@code lease}, on the generation it reads first. */
     private Mono<Void> write(String mode, RedisLease lease, Blob blob, int attempts) {
         return store.records().read().flatMap(record -> {
+            if (!mode.equals("clear") && record.holdsCredential()) {
+                refuseUnreadable(record);
+            }
             String epoch = record.epoch() != null ? record.epoch() : store.ids().newEpoch();
             String newEpoch = mode.equals("clear") ? store.ids().newEpoch() : epoch;
             return run(mode, lease, epoch, newEpoch, record.gen(), blob).flatMap(answer -> {
@@ -95,6 +98,16 @@ final class Writes {
                         : "the credential kept changing under the write; nothing was written"));
             });
         });
+    }
+
+    /** A save does not replace what it cannot read (it could not tell a downgrade, nor what it destroys): fail closed. */
+    private void refuseUnreadable(StoredRecord record) {
+        try {
+            store.records().decode(record);
+        } catch (IllegalStateException unreadable) {
+            throw new IllegalStateException("refusing to overwrite the credential in " + store.describe() + " without reading it "
+                    + "first (" + unreadable.getMessage() + "); fix the keyring or clear it, nothing was written", null);
+        }
     }
 
     private Mono<List<Object>> run(String mode, RedisLease lease, String epoch, String newEpoch, long gen, Blob blob) {

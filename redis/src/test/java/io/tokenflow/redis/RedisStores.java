@@ -58,6 +58,13 @@ final class RedisStores implements AutoCloseable {
         return client;
     }
 
+    /** A builder on a new client (closed with the others) and {@code uri}, nothing else set. */
+    RedisCredentialStore.Builder bare(String uri) {
+        RedisClient client = client();
+        clients.add(client);
+        return RedisCredentialStore.builder(client, RedisURI.create(uri));
+    }
+
     /** A builder on a new client, fast timings, encrypted with key 1 as {@code k1}. */
     RedisCredentialStore.Builder builder(String name) {
         RedisClient client = client();
