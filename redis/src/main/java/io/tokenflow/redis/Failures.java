@@ -37,7 +37,7 @@ final class Failures {
 
     /** Redis did not answer: transient; nothing that needs Redis was done. */
     static CredentialBusyException unreachable(String store, String doing, Throwable e) {
-        return CredentialBusyException.unavailable(store, "cannot " + doing + ": redis is unreachable or too slow ("
-                + reason(e) + "); held tokens are served meanwhile, and a shared refresh token is not sent without its claim");
+        return CredentialBusyException.unavailable(store, "cannot " + doing + ": redis is unreachable or too slow; held "
+                + "tokens are served, no shared refresh token is sent (" + reason(e) + ")");
     }
 }

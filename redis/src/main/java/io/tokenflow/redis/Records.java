@@ -71,13 +71,11 @@ final class Records {
         }
         String why = null;
         if (history.disappeared(record)) {
-            why = "the credential disappeared from redis (generation " + seen.gen() + " was seen): was it flushed, evicted, "
-                    + "or restarted without persistence? Write the credential again (an operator's save); meanwhile held "
-                    + "tokens are served until they expire and no refresh token is sent";
+            why = "the credential disappeared (generation " + seen.gen() + " was seen): flushed, evicted or restarted "
+                    + "without persistence? Write it again; until then held tokens are served and no refresh token is sent";
         } else if (history.wentBack(record)) {
-            why = "the credential went back from generation " + seen.gen() + " to " + record.gen() + " (an older copy: a "
-                    + "failover or a restore); its refresh token may be used up and is not sent. Clear and write the "
-                    + "credential again";
+            why = "the credential went back from generation " + seen.gen() + " to " + record.gen() + " (an older copy: "
+                    + "failover or restore): its refresh token may be used up and is not sent; clear and write it again";
         }
         if (why != null) {
             if (reportedLoss.compareAndSet(false, true)) {

@@ -4,7 +4,6 @@ import io.lettuce.core.RedisURI;
 import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.RetryPolicy;
 import io.tokenflow.core.TokenService;
-import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
 import io.tokenflow.test.ChildJvm;
 import java.io.BufferedReader;
@@ -22,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -72,7 +70,9 @@ final class RedisChild {
                 .pollInterval(RedisStores.POLL)
                 .commandTimeout(RedisStores.COMMAND_TIMEOUT)
                 .build();
-        CredentialStore store = hook.equals("none") ? redis : new Hooked(redis, hook, go.asMono());
+        CredentialStore store = hook.equals("none") ? redis : new HookedStore(redis,
+                hook.equals("pause-before-claim") ? HookedStore.Stop.BEFORE_CLAIM : HookedStore.Stop.AFTER_CLAIM,
+                () -> ChildJvm.answer(hook.equals("pause-before-claim") ? "claiming" : "claimed"), go.asMono());
         TokenService service = TokenService.builder()
                 .tokenEndpoint(endpoint)
                 .clientId(clientId)
@@ -177,61 +177,5 @@ final class RedisChild {
             t.join(length.toMillis() + WAIT.toMillis());
         }
         ChildJvm.answer("soaked " + calls.get() + " " + errors.get() + " " + distinct.size());
-    }
-
-    /** The store with a stop right before (or after) the claim that the refresh lease makes. */
-    private static final class Hooked implements CredentialStore {
-        private final CredentialStore store;
-        private final String hook;
-        private final Mono<Void> go;
-
-        Hooked(CredentialStore store, String hook, Mono<Void> go) {
-            this.store = store;
-            this.hook = hook;
-            this.go = go;
-        }
-
-        @Override
-        public Mono<Credential> load() {
-            return store.load();
-        }
-
-        @Override
-        public Mono<Void> save(Credential credential) {
-            return store.save(credential);
-        }
-
-        @Override
-        public Mono<Void> clear() {
-            return store.clear();
-        }
-
-        @Override
-        public Flux<Credential> changes() {
-            return store.changes();
-        }
-
-        @Override
-        public Mono<RefreshLease> acquireRefreshLease() {
-            return store.acquireRefreshLease().map(lease -> new RefreshLease() {
-                @Override
-                public Mono<Void> release() {
-                    return lease.release();
-                }
-
-                @Override
-                public Mono<Void> beforeRefresh(Credential presenting) {
-                    Mono<Void> stop = Mono.fromRunnable(() -> ChildJvm.answer(hook.equals("pause-before-claim") ? "claiming" : "claimed"))
-                            .then(go);
-                    return hook.equals("pause-before-claim") ? stop.then(lease.beforeRefresh(presenting))
-                            : lease.beforeRefresh(presenting).then(stop);
-                }
-            });
-        }
-
-        @Override
-        public String describe() {
-            return store.describe();
-        }
     }
 }

@@ -173,6 +173,11 @@ public final class LocalRedisServer implements AutoCloseable {
         return process.pid();
     }
 
+    /** Whether the server process is alive (not after {@link #shutDown()} until {@link #restart()}). */
+    public boolean isRunning() {
+        return process.isAlive();
+    }
+
     /** The binary that runs. */
     public String binaryPath() {
         return binary;
@@ -208,10 +213,13 @@ public final class LocalRedisServer implements AutoCloseable {
     /**
      * {@code SHUTDOWN} (which fsyncs the append-only file when there is one), then the same server
      * again on the same port and folder: with an append-only file the data survives, without one
-     * it is gone. Clients see their connections close and reconnect.
+     * it is gone. Clients see their connections close and reconnect. After {@link #shutDown()}, only
+     * starts it again.
      */
     public void restart() {
-        shutDown();
+        if (process.isAlive()) {
+            shutDown();
+        }
         process = launch();
     }
 
