@@ -44,10 +44,6 @@ final class Leases {
         return held.get();
     }
 
-    void released(RedisLease lease) {
-        held.compareAndSet(lease, null);
-    }
-
     /** For a refresh: the lease, or an offline lease while Redis is unreachable. */
     Mono<RefreshLease> forRefresh() {
         return acquire().<RefreshLease>map(lease -> lease)
@@ -94,7 +90,7 @@ final class Leases {
     }
 
     private RedisLease granted(String owner, long fence) {
-        RedisLease lease = new RedisLease(store, this, owner, fence);
+        RedisLease lease = new RedisLease(store, released -> held.compareAndSet(released, null), owner, fence);
         held.set(lease);
         lease.startRenewal();
         return lease;

@@ -5,6 +5,7 @@ import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,7 @@ final class RedisLease implements CredentialStore.RefreshLease {
     }
 
     private final StoreContext store;
-    private final Leases leases;
+    private final Consumer<RedisLease> onRelease;
     private final String owner;
     private final long fence;
     private final AtomicBoolean released = new AtomicBoolean();
@@ -39,9 +40,10 @@ final class RedisLease implements CredentialStore.RefreshLease {
     private volatile @Nullable Claim claim;
     private int failedRenewals;
 
-    RedisLease(StoreContext store, Leases leases, String owner, long fence) {
+    /** @param onRelease told once when this lease is released (its store no longer holds it) */
+    RedisLease(StoreContext store, Consumer<RedisLease> onRelease, String owner, long fence) {
         this.store = store;
-        this.leases = leases;
+        this.onRelease = onRelease;
         this.owner = owner;
         this.fence = fence;
     }
@@ -175,7 +177,7 @@ final class RedisLease implements CredentialStore.RefreshLease {
                 return Mono.empty();
             }
             stopRenewal();
-            leases.released(this);
+            onRelease.accept(this);
             return store.connections().redis()
                     .flatMap(redis -> Scripts.RELEASE.integer(redis, new String[] {store.keys().lease(), store.keys().cred()},
                             owner, store.keys().events()))
