@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -44,9 +45,12 @@ final class Leases {
         return held.get();
     }
 
-    /** For a refresh: the lease, or an offline lease while Redis is unreachable. */
+    /**
+     * For a refresh: the lease, or an offline lease while Redis is unreachable. It becomes this
+     * store's {@linkplain #held() held} lease: the refresh's own save and clear run under it.
+     */
     Mono<RefreshLease> forRefresh() {
-        return acquire().<RefreshLease>map(lease -> lease)
+        return acquire(true).<RefreshLease>map(lease -> lease)
                 .doOnNext(lease -> {
                     if (offline.compareAndSet(true, false)) {
                         log.info("{}: redis answers again", store.describe());
@@ -62,14 +66,26 @@ final class Leases {
                 });
     }
 
-    /** The lease, waiting at most {@code writeLockWait}; errors: {@link CredentialBusyException}, or Redis unreachable. */
-    Mono<RedisLease> acquire() {
-        return Mono.defer(() -> attempt(System.nanoTime() + store.settings().writeLockWait().toNanos(), 0, System.nanoTime()));
+    /**
+     * The lease for one write of its own (an operator's save or clear), waiting at most
+     * {@code writeLockWait}; not {@linkplain #held() held} for others to write under. Errors:
+     * {@link CredentialBusyException}, or Redis unreachable.
+     */
+    Mono<RedisLease> forWrite() {
+        return acquire(false);
     }
 
-    private Mono<RedisLease> attempt(long deadline, int round, long started) {
+    private Mono<RedisLease> acquire(boolean held) {
+        return Mono.defer(() -> attempt(System.nanoTime() + store.settings().writeLockWait().toNanos(), 0, System.nanoTime(), held));
+    }
+
+    private Mono<RedisLease> attempt(long deadline, int round, long started, boolean held) {
         return store.connections().redis().flatMap(redis -> {
             String owner = store.ids().nextOwner();
+            // Listening before asking: a release published between the refusal and the wait still wakes it.
+            Mono<Void> message = store.connections().events().filter(m -> WAKE_ON.stream().anyMatch(m::startsWith)).next().then()
+                    .cache();
+            Disposable listening = message.subscribe();
             return Scripts.ACQUIRE.multi(redis, new String[] {store.keys().cred(), store.keys().lease(), store.keys().fence()},
                             owner, Long.toString(store.settings().leaseTtl().toMillis()),
                             Long.toString(store.settings().orphanTimeout().toMillis()))
@@ -77,34 +93,36 @@ final class Leases {
                     .flatMap(answer -> {
                         long fence = Scripts.at(answer, 0);
                         if (fence > 0) {
-                            return Mono.just(granted(owner, fence));
+                            return Mono.just(granted(owner, fence, held));
                         }
                         long left = deadline - System.nanoTime();
                         if (left <= 0) {
                             return Mono.error(busy(answer, Duration.ofNanos(System.nanoTime() - started)));
                         }
-                        return wake(round, Scripts.at(answer, 1), Duration.ofNanos(left))
-                                .then(Mono.defer(() -> attempt(deadline, round + 1, started)));
-                    });
+                        return wake(message, round, Scripts.at(answer, 1), Duration.ofNanos(left))
+                                .then(Mono.defer(() -> attempt(deadline, round + 1, started, held)));
+                    })
+                    .doFinally(signal -> listening.dispose());
         });
     }
 
-    private RedisLease granted(String owner, long fence) {
+    private RedisLease granted(String owner, long fence, boolean hold) {
         RedisLease lease = new RedisLease(store, released -> held.compareAndSet(released, null), owner, fence);
-        held.set(lease);
+        if (hold) {
+            held.set(lease);
+        }
         lease.startRenewal();
         return lease;
     }
 
-    /** Waits for the first of: a wake-up message, the poll tick, the holder's TTL running out, the deadline. */
-    private Mono<Void> wake(int round, long holderTtlMillis, Duration left) {
+    /** Waits for the first of: a wake-up {@code message}, the poll tick, the holder's TTL running out, the deadline. */
+    private Mono<Void> wake(Mono<Void> message, int round, long holderTtlMillis, Duration left) {
         long tick = Math.min(FIRST_WAIT.toMillis() << Math.min(round, 10), LONGEST_WAIT.toMillis());
         long wait = Math.round(tick * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
         if (holderTtlMillis > 0) {
             wait = Math.min(wait, holderTtlMillis + 1);
         }
         wait = Math.max(1, Math.min(wait, left.toMillis()));
-        Mono<Void> message = store.connections().events().filter(m -> WAKE_ON.stream().anyMatch(m::startsWith)).next().then();
         return store.connections().subscribed().onErrorResume(e -> Mono.empty())
                 .then(Mono.firstWithSignal(message, Mono.delay(Duration.ofMillis(wait), store.timer()).then()));
     }

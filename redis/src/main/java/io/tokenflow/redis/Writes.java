@@ -49,7 +49,7 @@ final class Writes {
     }
 
     private Mono<Void> underOwnLease(String mode, Blob blob) {
-        return Mono.usingWhen(leases.acquire(), lease -> write(mode, lease, blob, ATTEMPTS),
+        return Mono.usingWhen(leases.forWrite(), lease -> write(mode, lease, blob, ATTEMPTS),
                 RedisLease::release, (lease, error) -> lease.release(), RedisLease::release);
     }
 

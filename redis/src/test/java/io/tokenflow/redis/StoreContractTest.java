@@ -124,6 +124,22 @@ class StoreContractTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void concurrentSavesThroughOneHandleAllLandOneAfterTheOther(Kind kind) {
+        Backend b = kind.open();
+
+        // Started a little apart, so that saves begin while an earlier one holds its lock or lease.
+        List<Credential> saved = reactor.core.publisher.Flux.range(1, 40)
+                .flatMap(n -> Mono.delay(Duration.ofMillis(n)).then(onParallel(b.store().save(generation(n)))).thenReturn(generation(n)))
+                .collectList()
+                .block(WAIT);
+
+        assertThat(saved).hasSize(40);
+        assertThat(onParallel(b.other().load()).block(WAIT)).isIn(saved);
+        b.cleanUp().run();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void aSaveWithoutARefreshTokenOverOneWithIsRefusedAndChangesNothing(Kind kind) {
         Backend b = kind.open();
         onParallel(b.store().save(generation(1))).block(WAIT);
