@@ -43,11 +43,11 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     private @Nullable RefreshJob installed;
     private @Nullable Disposable storeWatch;
 
-    Engine(EngineSettings settings, TokenEndpoint endpoint) {
+    Engine(EngineSettings settings, TokenEndpoint endpoint, EventFeed events) {
         this.name = "TokenService[" + endpoint.clientId() + " @ " + endpoint.endpoint() + "]";
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
-        this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint().toString(), store.describe());
+        this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint(), store.describe());
         this.scheduler = settings.scheduler();
         this.policy = settings.effectivePolicy();
         this.lifetimes = settings.lifetimes();
@@ -56,13 +56,13 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
                 () -> unavailable(state, null), scheduler);
         this.timers = new Timers(scheduler);
         this.state = ServiceState.starting(now());
-        this.feed = new StateFeed(scheduler, state.state());
+        this.feed = new StateFeed(scheduler, state.state(), events);
     }
 
     /** Watches the store and starts the first fetch. */
     void start() {
         storeWatch = store.changes()
-                .takeUntilOther(stopped.asMono())
+                .takeUntilOther(stopped.asMono()).contextWrite(log::onStoreCalls)
                 .subscribe(this::externalCredential, log::stoppedWatching);
         write(() -> install(true));
     }
@@ -278,7 +278,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         state = next;
         if (from != to) {
             log.moved(from, to, next.state());
-            feed.publish(next.state());
+            feed.publish(from, next.state());
         }
     }
 

@@ -61,7 +61,8 @@ final class RefreshCycle {
     Mono<Credential> run(long startGeneration) {
         return store.load()
                 .filter(held::adoptable)
-                .switchIfEmpty(Mono.defer(() -> underLease(startGeneration)));
+                .switchIfEmpty(Mono.defer(() -> underLease(startGeneration)))
+                .contextWrite(log::onStoreCalls);
     }
 
     private Mono<Credential> underLease(long startGeneration) {

@@ -16,13 +16,15 @@ import reactor.util.context.Context;
 /**
  * Publishes one service's states. The engine publishes under its lock, so the order is the order
  * of the moves; {@code Sinks.many().replay().latest()} gives a new subscriber the latest state
- * first.
+ * first. Each state published is also a {@link TokenEvent.StateChanged} on the service's
+ * {@link EventFeed}.
  *
  * <p>Each subscriber is delivered to on its own worker of the service's scheduler, so that it
  * never blocks the service, through a queue of at most {@value #CAPACITY} states. A subscriber
  * that keeps up (it has demand) gets every state, once, in order; while it has no demand, what
  * waits for it is conflated to the latest state, and so is a full queue: bounded memory, and a
- * slow subscriber still learns where the service is now.
+ * slow subscriber still learns where the service is now. The events share this delivery
+ * ({@link #delivered}).
  */
 final class StateFeed {
 
@@ -31,37 +33,51 @@ final class StateFeed {
 
     private final Sinks.Many<WorkloadState> sink = Sinks.many().replay().latest();
     private final Flux<WorkloadState> states;
+    private final EventFeed events;
 
-    StateFeed(Scheduler scheduler, WorkloadState first) {
-        this.states = new States(sink.asFlux(), scheduler);
+    StateFeed(Scheduler scheduler, WorkloadState first, EventFeed events) {
+        this.states = delivered(sink.asFlux(), scheduler);
+        this.events = events;
         sink.tryEmitNext(first);
     }
 
-    void publish(WorkloadState state) {
+    /** The move from {@code from} to {@code state}; called under the engine's lock. */
+    void publish(WorkloadState.Status from, WorkloadState state) {
         sink.tryEmitNext(state);
+        events.publish(new TokenEvent.StateChanged(from, state));
     }
 
-    /** After {@code STOPPED}: every subscriber completes, once it has taken what is queued for it. */
+    /** After {@code STOPPED}: every subscriber (of the events too) completes, once it has taken what is queued for it. */
     void complete() {
         sink.tryEmitComplete();
+        events.complete();
     }
 
     Flux<WorkloadState> states() {
         return states;
     }
 
+    /**
+     * {@code source} delivered as the states are: to each subscriber on its own worker of
+     * {@code scheduler}, every element in order while it keeps up, conflated to the latest when it
+     * does not. {@code source} must never wait for demand (a sink).
+     */
+    static <T> Flux<T> delivered(Flux<T> source, Scheduler scheduler) {
+        return new Hop<>(source, scheduler);
+    }
+
     /** Each subscriber gets its own {@link Delivery} on its own worker. */
-    private static final class States extends Flux<WorkloadState> {
-        private final Flux<WorkloadState> source;
+    private static final class Hop<T> extends Flux<T> {
+        private final Flux<T> source;
         private final Scheduler scheduler;
 
-        States(Flux<WorkloadState> source, Scheduler scheduler) {
+        Hop(Flux<T> source, Scheduler scheduler) {
             this.source = source;
             this.scheduler = scheduler;
         }
 
         @Override
-        public void subscribe(CoreSubscriber<? super WorkloadState> actual) {
+        public void subscribe(CoreSubscriber<? super T> actual) {
             source.subscribe(new Delivery<>(actual, scheduler.createWorker()));
         }
     }

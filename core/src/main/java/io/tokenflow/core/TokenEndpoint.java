@@ -27,6 +27,16 @@ interface TokenEndpoint {
      */
     boolean hasOwnGrant();
 
+    /** The {@code grant_type} that {@link #fetch fetch(current)} sends: {@code refresh_token} when {@code current} has one, else {@link #ownGrantType()}. */
+    default String grantType(@Nullable Credential current) {
+        return current != null && current.refreshToken().isPresent() ? "refresh_token" : ownGrantType();
+    }
+
+    /** The {@code grant_type} of the client's own grant ({@link #fetchWithOwnGrant}): {@code client_credentials}. */
+    default String ownGrantType() {
+        return "client_credentials";
+    }
+
     URI endpoint();
 
     String clientId();

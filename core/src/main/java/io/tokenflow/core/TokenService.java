@@ -45,10 +45,12 @@ public final class TokenService implements Disposable {
 
     private final Engine engine;
     private final Scheduler clock;
+    private final EventFeed events;
 
-    private TokenService(Engine engine, Scheduler clock) {
+    private TokenService(Engine engine, Scheduler clock, EventFeed events) {
         this.engine = engine;
         this.clock = clock;
+        this.events = events;
     }
 
     public static Builder builder() {
@@ -91,8 +93,10 @@ public final class TokenService implements Disposable {
      * A resource server answered 401 to {@code rejected}. If a newer token is held already, it is
      * returned. Else the store is reloaded (another process may hold a newer token) and, failing
      * that, the token is refreshed. Concurrent rejections of one token cause one refresh; a token
-     * generation triggers at most one refresh, so a server rejecting every token cannot drive a
-     * refresh loop. Errors as {@link #token()}.
+     * generation triggers at most one refresh. After a refresh that a rejection caused, rejections
+     * pause for 30 s (doubling while they go on, at most 10 min): within the pause, {@code rejected}
+     * itself comes back, without a request, so a resource server rejecting every token cannot drive
+     * a refresh loop (it is logged once per pause at WARN). Errors as {@link #token()}.
      */
     public Mono<AccessToken> tokenRejected(AccessToken rejected) {
         return engine.tokenRejected(Objects.requireNonNull(rejected, "rejected"));
@@ -107,6 +111,20 @@ public final class TokenService implements Disposable {
      */
     public Flux<WorkloadState> states() {
         return engine.states();
+    }
+
+    /**
+     * What the service does, as it happens: each token request as it starts and as it finishes
+     * (grant, outcome, HTTP status, OAuth {@code error}, duration), and each status change (from,
+     * to, the failure). Hot: a subscriber sees what happens from its subscription on, nothing
+     * earlier. Never errors; completes after the change to {@code STOPPED} (at once for a
+     * subscriber that comes later). Delivered as {@link #states()} is, on a worker of the builder's
+     * scheduler: a subscriber with demand gets every event once, in order; while it has none (or
+     * falls more than 64 behind) it is handed the latest only. Costs the hot path of
+     * {@link #token()} nothing.
+     */
+    public Flux<TokenEvent> events() {
+        return events.events();
     }
 
     /** The current state, without subscribing; its details (failures, next attempt) are always current. */
@@ -295,9 +313,10 @@ public final class TokenService implements Disposable {
         public TokenService build() {
             wire.checkEndpoint();
             EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler()).validated();
-            TokenEndpoint endpoint = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
-            Engine built = new Engine(engine, endpoint);
-            TokenService service = new TokenService(built, engine.scheduler());
+            TokenEndpoint wire = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
+            EventFeed events = new EventFeed(engine.scheduler());
+            Engine built = new Engine(engine, new ObservedEndpoint(wire, events, engine.scheduler()), events);
+            TokenService service = new TokenService(built, engine.scheduler(), events);
             built.start();
             return service;
         }

@@ -70,6 +70,13 @@ import reactor.netty.http.server.HttpServerRoutes;
  *       under way), else {@value #UNSCHEDULED_RETRY_AFTER_SECONDS} ({@code UNAUTHENTICATED} and
  *       {@code STOPPED} do not recover on their own). Body:
  *       {@code {"healthy": false, "services": [same objects as /status]}}.</dd>
+ *   <dt>{@code GET /status/ui}</dt>
+ *   <dd>The live status page, {@code text/html}: one self-contained page (its CSS and script
+ *       inline; a {@code Content-Security-Policy} lets it load nothing else and talk only to this
+ *       server) that follows {@code /status/stream}: each service's status as a coloured badge,
+ *       since when, the token's time to expiry counting down, the next attempt, the last failure
+ *       with its remediation hint when the JSON has one, and a timeline of transitions. It
+ *       reconnects by itself when the stream drops.</dd>
  * </dl>
  *
  * <p>Immutable; the {@code withX} methods return a copy. All work is non-blocking.
@@ -90,6 +97,7 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
     private final List<Watched> services;
     private final Duration heartbeat;
     private final Scheduler scheduler;
+    private final StatusPage page = StatusPage.get();
 
     /** One service as the routes see it; tests watch its subscriptions through {@code states}. */
     record Watched(String name, Supplier<WorkloadState> current, Flux<WorkloadState> states) {
@@ -147,12 +155,22 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
         return new StatusRoutes(services, heartbeat, Objects.requireNonNull(scheduler, "scheduler"));
     }
 
-    /** Adds {@code GET /status}, {@code GET /status/stream} and {@code GET /health}. */
+    /** Adds {@code GET /status}, {@code GET /status/stream}, {@code GET /status/ui} and {@code GET /health}. */
     @Override
     public void accept(HttpServerRoutes routes) {
         routes.get("/status", this::status)
                 .get("/status/stream", this::stream)
+                .get("/status/ui", this::ui)
                 .get("/health", this::health);
+    }
+
+    private Publisher<Void> ui(HttpServerRequest request, HttpServerResponse response) {
+        return response.header(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8")
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .header(HttpHeaderNames.CONTENT_SECURITY_POLICY, page.contentSecurityPolicy())
+                .header("X-Content-Type-Options", "nosniff")
+                .header("Referrer-Policy", "no-referrer")
+                .sendByteArray(Mono.fromSupplier(page::html));
     }
 
     private Publisher<Void> status(HttpServerRequest request, HttpServerResponse response) {

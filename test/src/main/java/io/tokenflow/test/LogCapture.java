@@ -96,6 +96,17 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /**
+     * Every captured event, oldest first, as Logback made it: for what the messages do not show,
+     * such as the SLF4J key-values of a line ({@code ILoggingEvent.getKeyValuePairs()}, which is
+     * {@code null} for a line without any).
+     */
+    public List<ILoggingEvent> events() {
+        synchronized (events) {
+            return List.copyOf(events);
+        }
+    }
+
     /** Detaches from the logger and restores its level if {@link #of(String, Level)} changed it. Idempotent. */
     @Override
     public void close() {

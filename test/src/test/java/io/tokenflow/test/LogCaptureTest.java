@@ -27,6 +27,21 @@ class LogCaptureTest {
     }
 
     @Test
+    void theKeyValuesOfALineAreKeptOnItsEvent() {
+        try (LogCapture logs = LogCapture.of(LogCaptureTest.class)) {
+            log.atWarn().addKeyValue("client_id", "orders").log("with a key-value");
+
+            assertThat(logs.events()).singleElement().satisfies(event -> {
+                assertThat(event.getKeyValuePairs()).singleElement().satisfies(pair -> {
+                    assertThat(pair.key).isEqualTo("client_id");
+                    assertThat(pair.value).isEqualTo("orders");
+                });
+                assertThat(event.getFormattedMessage()).isEqualTo("with a key-value");
+            });
+        }
+    }
+
+    @Test
     void aLoggerNameCapturesTheLoggersBelowIt() {
         try (LogCapture logs = LogCapture.of("io.tokenflow")) {
             log.warn("from below");

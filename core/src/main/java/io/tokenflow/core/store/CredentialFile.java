@@ -25,8 +25,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -36,8 +35,6 @@ import reactor.core.scheduler.Schedulers;
  * may block ({@code Schedulers.boundedElastic()}). Thread-safe; callers serialize writes.
  */
 final class CredentialFile {
-
-    private static final Logger log = LoggerFactory.getLogger(FileCredentialStore.class);
 
     /** Larger files are refused: a credential is a few KiB. */
     static final int MAX_BYTES = 1024 * 1024;
@@ -84,16 +81,17 @@ final class CredentialFile {
      * The file's content, or {@code null} when there is no file. Warns (once per permission set)
      * when group or others may access it.
      *
+     * @param log where the warning goes
      * @throws CredentialFileException for a link, a folder, a special or oversized file, or a read failure
      */
-    byte @Nullable [] read() {
+    byte @Nullable [] read(StoreLog log) {
         requireBlockingThread();
         BasicFileAttributes attributes = attributes();
         if (attributes == null) {
             return null;
         }
         if (attributes instanceof PosixFileAttributes p) {
-            warnIfShared(p.permissions());
+            warnIfShared(p.permissions(), log);
         }
         if (attributes.size() > MAX_BYTES) {
             throw CredentialFileException.invalid(file, "it has " + attributes.size() + " bytes, more than the "
@@ -123,7 +121,7 @@ final class CredentialFile {
      * one. The new file is {@code 0600}; stale temp files of crashed writers are removed.
      * The caller holds the file's lock.
      */
-    void write(byte[] content) {
+    void write(byte[] content, StoreLog log) {
         requireBlockingThread();
         attributes();
         Path temp = folder.resolve(tempPrefix + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
@@ -143,24 +141,24 @@ final class CredentialFile {
             }
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            deleteQuietly(temp);
+            deleteQuietly(temp, log);
             throw CredentialFileException.unwritable(file, e);
         } catch (RuntimeException e) {
-            deleteQuietly(temp);
+            deleteQuietly(temp, log);
             throw e;
         }
-        syncFolder();
-        removeStaleTempFiles();
+        syncFolder(log);
+        removeStaleTempFiles(log);
     }
 
     /** Deletes the file; {@code false} when there was none. The caller holds the file's lock. */
-    boolean delete() {
+    boolean delete(StoreLog log) {
         requireBlockingThread();
         attributes();
         try {
             boolean deleted = Files.deleteIfExists(file);
-            syncFolder();
-            removeStaleTempFiles();
+            syncFolder(log);
+            removeStaleTempFiles(log);
             return deleted;
         } catch (IOException e) {
             throw CredentialFileException.unwritable(file, e);
@@ -244,7 +242,7 @@ final class CredentialFile {
         }
     }
 
-    private void warnIfShared(Set<PosixFilePermission> permissions) {
+    private void warnIfShared(Set<PosixFilePermission> permissions, StoreLog log) {
         Set<PosixFilePermission> shared = new HashSet<>(permissions);
         shared.retainAll(SHARED);
         if (shared.isEmpty()) {
@@ -254,7 +252,7 @@ final class CredentialFile {
         String mode = PosixFilePermissions.toString(permissions);
         if (!mode.equals(warnedPermissions)) {
             warnedPermissions = mode;
-            log.warn("credential file {} is accessible to its group or to others ({}); it holds secrets: "
+            log.at(Level.WARN).log("credential file {} is accessible to its group or to others ({}); it holds secrets: "
                     + "make it readable by its owner only (chmod 600)", file, mode);
         }
     }
@@ -274,31 +272,31 @@ final class CredentialFile {
     }
 
     /** Makes the rename durable; not every platform can sync a folder, and the rename itself is already atomic. */
-    private void syncFolder() {
+    private void syncFolder(StoreLog log) {
         try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException | RuntimeException notSupported) {
-            log.trace("cannot sync folder {}: {}", folder, notSupported.toString());
+            log.at(Level.TRACE).log("cannot sync folder {}: {}", folder, notSupported.toString());
         }
     }
 
     /** Temp files of writers that crashed; safe to remove under the file's lock, as no writer is active. */
-    private void removeStaleTempFiles() {
+    private void removeStaleTempFiles(StoreLog log) {
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(folder, this::isTempFile)) {
             for (Path temp : temps) {
-                deleteQuietly(temp);
-                log.debug("removed {}, left by a writer that did not finish", temp);
+                deleteQuietly(temp, log);
+                log.at(Level.DEBUG).log("removed {}, left by a writer that did not finish", temp);
             }
         } catch (IOException | RuntimeException e) {
-            log.debug("cannot list {} for stale temp files: {}", folder, e.toString());
+            log.at(Level.DEBUG).log("cannot list {} for stale temp files: {}", folder, e.toString());
         }
     }
 
-    private static void deleteQuietly(Path path) {
+    private static void deleteQuietly(Path path, StoreLog log) {
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
-            log.debug("cannot delete {}: {}", path, e instanceof FileSystemException f ? f.getReason() : e.toString());
+            log.at(Level.DEBUG).log("cannot delete {}: {}", path, e instanceof FileSystemException f ? f.getReason() : e.toString());
         }
     }
 }

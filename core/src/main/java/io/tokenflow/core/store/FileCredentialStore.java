@@ -12,8 +12,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -60,8 +59,6 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class FileCredentialStore implements CredentialStore {
 
-    private static final Logger log = LoggerFactory.getLogger(FileCredentialStore.class);
-
     /** Default {@link #withPollInterval poll interval}: 2 s. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
     /** Default {@link #withWriteLockWait write lock wait}: 35 s, longer than a slow token request holds the lease. */
@@ -85,7 +82,7 @@ public final class FileCredentialStore implements CredentialStore {
         this.pollInterval = pollInterval;
         this.writeLockWait = writeLockWait;
         this.timer = timer;
-        this.changes = Flux.defer(this::watch).share();
+        this.changes = Flux.deferContextual(context -> watch(StoreLog.in(context))).share();
     }
 
     /**
@@ -147,15 +144,15 @@ public final class FileCredentialStore implements CredentialStore {
      */
     @Override
     public Mono<Credential> load() {
-        return Mono.fromCallable(() -> {
+        return Mono.deferContextual(context -> Mono.fromCallable(() -> {
             PathLock l = pathLock();
             byte[] content;
             synchronized (l.io) {
-                content = file.read();
+                content = file.read(StoreLog.in(context));
                 seen.set(hash(content));
             }
             return content == null ? null : CredentialJson.decode(content, file.path());
-        }).subscribeOn(Schedulers.boundedElastic());
+        })).subscribeOn(Schedulers.boundedElastic());
     }
 
     /**
@@ -169,10 +166,11 @@ public final class FileCredentialStore implements CredentialStore {
     @Override
     public Mono<Void> save(Credential credential) {
         Objects.requireNonNull(credential, "credential");
-        return Mono.defer(() -> {
+        return Mono.deferContextual(context -> {
+            StoreLog log = StoreLog.in(context);
             byte[] content = CredentialJson.encode(credential);
             return exclusive(() -> {
-                byte[] current = file.read();
+                byte[] current = file.read(log);
                 if (current != null) {
                     Credential existing;
                     try {
@@ -184,9 +182,9 @@ public final class FileCredentialStore implements CredentialStore {
                         throw CredentialDowngradeException.refreshTokenWouldBeLost(describe());
                     }
                 }
-                file.write(content);
+                file.write(content, log);
                 seen.set(hash(content));
-                log.debug("wrote {}", file.path());
+                log.at(Level.DEBUG).log("wrote {}", file.path());
             });
         });
     }
@@ -194,11 +192,14 @@ public final class FileCredentialStore implements CredentialStore {
     /** Deletes the file (whatever it holds, even an invalid one), under the lock. */
     @Override
     public Mono<Void> clear() {
-        return exclusive(() -> {
-            if (file.delete()) {
-                log.info("cleared {}", file.path());
-            }
-            seen.set(ABSENT);
+        return Mono.deferContextual(context -> {
+            StoreLog log = StoreLog.in(context);
+            return exclusive(() -> {
+                if (file.delete(log)) {
+                    log.at(Level.INFO).log("cleared {}", file.path());
+                }
+                seen.set(ABSENT);
+            });
         });
     }
 
@@ -240,23 +241,23 @@ public final class FileCredentialStore implements CredentialStore {
         return pathLockAsync().flatMap(l -> l.runExclusive(writeLockWait, timer, action));
     }
 
-    private Flux<Credential> watch() {
+    private Flux<Credential> watch(StoreLog log) {
         Mono<Void> baseline = Mono.fromRunnable(() -> {
             if (seen.get() == null) {
                 PathLock l = pathLock();
                 synchronized (l.io) {
-                    seen.compareAndSet(null, hash(file.read()));
+                    seen.compareAndSet(null, hash(file.read(log)));
                 }
             }
         }).subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> {
-            report(e);
+            report(e, log);
             return Mono.empty();
         }).then();
         return baseline
                 .thenMany(Flux.interval(pollInterval, pollInterval, timer).onBackpressureDrop())
-                .concatMap(tick -> poll(), 1)
+                .concatMap(tick -> poll(log), 1)
                 .onErrorResume(e -> {
-                    log.warn("stopped watching {}: {}", file.path(), e.toString());
+                    log.at(Level.WARN).log("stopped watching {}: {}", file.path(), e.toString());
                     return Flux.empty();
                 });
     }
@@ -266,14 +267,14 @@ public final class FileCredentialStore implements CredentialStore {
      * it. A file that cannot be read leaves the baseline as it was (the next good read decides);
      * one without a credential (invalid, or gone) becomes the baseline, reported once.
      */
-    private Mono<Credential> poll() {
+    private Mono<Credential> poll(StoreLog log) {
         return Mono.fromCallable(() -> {
             PathLock l = pathLock();
             byte[] content;
             String previous;
             String now;
             synchronized (l.io) {
-                content = file.read();
+                content = file.read(log);
                 now = hash(content);
                 previous = seen.getAndSet(now);
             }
@@ -282,18 +283,18 @@ public final class FileCredentialStore implements CredentialStore {
             }
             Credential changed = CredentialJson.decode(content, file.path());
             lastProblem.set(null);
-            log.debug("{} changed", file.path());
+            log.at(Level.DEBUG).log("{} changed", file.path());
             return changed;
         }).subscribeOn(Schedulers.boundedElastic()).onErrorResume(e -> {
-            report(e);
+            report(e, log);
             return Mono.empty();
         });
     }
 
-    private void report(Throwable problem) {
+    private void report(Throwable problem, StoreLog log) {
         String message = problem.getMessage() == null ? problem.toString() : problem.getMessage();
         if (!message.equals(lastProblem.getAndSet(message))) {
-            log.warn("watching for changes: {}; still watching", message);
+            log.at(Level.WARN).log("watching for changes: {}; still watching", message);
         }
     }
 

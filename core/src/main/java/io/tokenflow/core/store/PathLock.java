@@ -19,8 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
@@ -47,8 +46,6 @@ import reactor.core.scheduler.Schedulers;
  * the OS lock, so that a write made under a held refresh lease cannot outlive the lease.
  */
 final class PathLock {
-
-    private static final Logger log = LoggerFactory.getLogger(FileCredentialStore.class);
 
     private static final ConcurrentMap<Path, PathLock> LOCKS = new ConcurrentHashMap<>();
 
@@ -126,7 +123,7 @@ final class PathLock {
      */
     Mono<Held> acquire(boolean lease, Duration wait, Scheduler timer) {
         return Mono.<Held>create(sink -> {
-            Acquisition acquisition = new Acquisition(sink, lease, wait, timer);
+            Acquisition acquisition = new Acquisition(sink, lease, wait, timer, StoreLog.in(sink.contextView()));
             sink.onCancel(acquisition::cancel);
             boolean first;
             synchronized (queueGuard) {
@@ -177,11 +174,11 @@ final class PathLock {
      * the same file: another class loader, or a spelling {@link #canonical} could not resolve) shows
      * as {@code OverlappingFileLockException}: busy, like a lock held by another process.
      */
-    private boolean tryLockFile(boolean lease) throws IOException {
+    private boolean tryLockFile(boolean lease, StoreLog log) throws IOException {
         synchronized (io) {
             FileLock lock;
             try {
-                lock = openChannel().tryLock();
+                lock = openChannel(log).tryLock();
             } catch (OverlappingFileLockException heldInThisJvm) {
                 return false;
             }
@@ -200,7 +197,7 @@ final class PathLock {
      * process holds on the file, through any channel, so a channel is never closed while another
      * holder might hold the lock through its own. The caller holds {@link #io}.
      */
-    private FileChannel openChannel() throws IOException {
+    private FileChannel openChannel(StoreLog log) throws IOException {
         FileChannel open = channel;
         Object current = lockFileKey();
         if (open != null && open.isOpen() && current != null && current.equals(channelKey)) {
@@ -208,7 +205,7 @@ final class PathLock {
         }
         if (open != null) {
             // Its file is gone or replaced: nobody locks through it any more.
-            closeQuietly(open);
+            closeQuietly(open, log);
         }
         open = file.openLockFile();
         channel = open;
@@ -226,7 +223,7 @@ final class PathLock {
     }
 
     /** Drops the OS lock, if held; the channel stays open (see {@link #openChannel}). The caller holds {@link #io}. */
-    private void unlockFile() {
+    private void unlockFile(StoreLog log) {
         CredentialFile.requireBlockingThread();
         leaseHeld = false;
         FileLock lock = osLock;
@@ -236,24 +233,24 @@ final class PathLock {
                 lock.release();
             }
         } catch (IOException e) {
-            log.debug("releasing the lock on {}: {}", lockFile, e.toString());
+            log.at(Level.DEBUG).log("releasing the lock on {}: {}", lockFile, e.toString());
         }
     }
 
-    private void closeQuietly(FileChannel open) {
+    private void closeQuietly(FileChannel open, StoreLog log) {
         try {
             open.close();
         } catch (IOException e) {
-            log.debug("closing {}: {}", lockFile, e.toString());
+            log.at(Level.DEBUG).log("closing {}: {}", lockFile, e.toString());
         }
     }
 
     /** The store cannot be locked because this process may not write next to it: reported once at WARN. */
-    private CredentialBusyException readOnly(String why) {
+    private CredentialBusyException readOnly(String why, StoreLog log) {
         CredentialBusyException busy = CredentialBusyException.readOnly(file.path(), why);
         if (!warnedReadOnly) {
             warnedReadOnly = true;
-            log.warn("{}", busy.getMessage());
+            log.at(Level.WARN).log("{}", busy.getMessage());
         }
         return busy;
     }
@@ -277,15 +274,18 @@ final class PathLock {
         private final Duration wait;
         private final Scheduler timer;
         private final long deadline;
+        /** The lines of whoever waits: their key-values from the subscriber's context. */
+        private final StoreLog log;
         private final AtomicInteger state = new AtomicInteger(QUEUED);
         private volatile Disposable expiry = Disposables.disposed();
         private volatile @Nullable Held held;
 
-        Acquisition(MonoSink<Held> sink, boolean lease, Duration wait, Scheduler timer) {
+        Acquisition(MonoSink<Held> sink, boolean lease, Duration wait, Scheduler timer, StoreLog log) {
             this.sink = sink;
             this.lease = lease;
             this.wait = wait;
             this.timer = timer;
+            this.log = log;
             this.deadline = timer.now(TimeUnit.MILLISECONDS) + wait.toMillis();
         }
 
@@ -324,17 +324,17 @@ final class PathLock {
             }
             boolean locked;
             try {
-                locked = tryLockFile(lease);
+                locked = tryLockFile(lease, log);
             } catch (IOException e) {
                 String readOnly = file.whyReadOnly(e);
-                end(readOnly == null ? CredentialFileException.lockUnusable(lockFile, e) : readOnly(readOnly));
+                end(readOnly == null ? CredentialFileException.lockUnusable(lockFile, e) : readOnly(readOnly, log));
                 return;
             } catch (RuntimeException e) {
                 end(e);
                 return;
             }
             if (locked) {
-                Held lock = new Held();
+                Held lock = new Held(log);
                 held = lock;
                 if (state.compareAndSet(LOCKING, DELIVERED)) {
                     sink.success(lock);
@@ -369,7 +369,7 @@ final class PathLock {
                 return;
             }
             synchronized (io) {
-                unlockFile();
+                unlockFile(log);
             }
             handOff();
         }
@@ -406,6 +406,11 @@ final class PathLock {
     /** The held lock; releasing it is idempotent. */
     final class Held implements CredentialStore.RefreshLease {
         private final AtomicBoolean released = new AtomicBoolean();
+        private final StoreLog log;
+
+        Held(StoreLog log) {
+            this.log = log;
+        }
 
         @Override
         public Mono<Void> release() {
@@ -415,7 +420,7 @@ final class PathLock {
         void releaseNow() {
             if (released.compareAndSet(false, true)) {
                 synchronized (io) {
-                    unlockFile();
+                    unlockFile(log);
                 }
                 handOff();
             }

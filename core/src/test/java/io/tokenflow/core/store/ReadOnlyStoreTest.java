@@ -121,6 +121,9 @@ class ReadOnlyStoreTest {
             assertThat(server.tokenRequests()).isZero();
             assertThat(logs.messages(Level.WARN)).anySatisfy(m -> assertThat(m).contains("read-only")
                     .contains(file.toString()));
+            assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().contains("read-only"))
+                    .allSatisfy(e -> assertThat(e.getKeyValuePairs()).extracting(pair -> pair.key)
+                            .containsExactly("client_id", "endpoint_host"));
 
             // The sidecar renews the file: adopted within a poll.
             FileCredentialStore.at(source.resolve("token.json")).save(TestCredentials.generation(2)).block(WAIT);

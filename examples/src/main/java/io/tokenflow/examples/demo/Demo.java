@@ -95,6 +95,7 @@ public final class Demo {
             Disposable calling = callEverySecond(tokens, api.baseUri());
             try {
                 say("status: GET http://127.0.0.1:" + status.port() + "/health | /status | /status/stream");
+                say("status page: open http://127.0.0.1:" + status.port() + "/status/ui to watch the outage and recovery live");
                 say("credential file: " + credentialFile);
                 await(Status.RUNNING);
                 pause(Duration.ofSeconds(2));
@@ -158,6 +159,7 @@ public final class Demo {
                         .onErrorResume(e -> Mono.just("no token: " + e.getMessage())))
                 .subscribe(this::say);
         say("status: GET http://127.0.0.1:" + status.port() + "/health | /status | /status/stream; Ctrl-C to stop");
+        say("status page: open http://127.0.0.1:" + status.port() + "/status/ui");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             reporting.dispose();
