@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tokenflow.core.store.Credential;
 import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import java.time.Duration;
 import java.util.Map;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.test.StepVerifier;
 
 /**
@@ -24,17 +25,14 @@ class EncryptionTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Credential FIRST = StoreContractTest.generation(1);
 
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
     private static LocalRedisServer server;
     private RedisStores stores;
 
     @BeforeAll
     static void start() {
-        server = LocalRedisServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+        server = REDIS.server();
     }
 
     @AfterEach

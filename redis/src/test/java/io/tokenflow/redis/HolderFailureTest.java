@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tokenflow.test.Await;
 import io.tokenflow.test.ChildJvm;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
-import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -22,18 +21,9 @@ import org.junit.jupiter.api.Timeout;
  */
 class HolderFailureTest {
 
-    private static LocalRedisServer redis;
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
     private EmbeddedAuthorizationServer server;
-
-    @BeforeAll
-    static void start() {
-        redis = LocalRedisServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-    }
 
     @AfterEach
     void closeServer() {
@@ -57,13 +47,13 @@ class HolderFailureTest {
 
     private static void leaseLapses(Hosts hosts) {
         Await.until(Duration.ofSeconds(20), "the stopped holder's lease lapses in redis",
-                () -> Long.valueOf(0).equals(redis.command("EXISTS", hosts.keys().lease())));
+                () -> Long.valueOf(0).equals(REDIS.server().command("EXISTS", hosts.keys().lease())));
     }
 
     @Test
     @Timeout(120)
     void aHolderKilledBeforeTheServerRotatesIsTakenOverOnceItsClaimIsOrphaned() {
-        try (Hosts hosts = new Hosts(redis, server(), "killed")) {
+        try (Hosts hosts = new Hosts(REDIS.server(), server(), "killed")) {
             List<ChildJvm> both = hosts.start(2, RedisStores.ORPHAN_TIMEOUT);
             ChildJvm holder = both.get(0);
             ChildJvm next = both.get(1);
@@ -73,7 +63,7 @@ class HolderFailureTest {
             hold.awaitHeld(Hosts.ANSWER);
             holder.kill();
             Await.until(Hosts.ANSWER, "the server drops the dead holder's request unprocessed", hold::isAborted);
-            String deadFence = redis.hash(hosts.keys().cred()).get("claim_fence");
+            String deadFence = REDIS.server().hash(hosts.keys().cred()).get("claim_fence");
             assertThat(deadFence).as("the dead holder's claim").isNotEmpty();
 
             Hosts.refresh(next);
@@ -87,7 +77,7 @@ class HolderFailureTest {
     @Test
     @Timeout(120)
     void aHolderStoppedPastItsLeaseBeforeItsClaimNeverSendsItsRefreshToken() {
-        try (Hosts hosts = new Hosts(redis, server(), "stopped-before-claim")) {
+        try (Hosts hosts = new Hosts(REDIS.server(), server(), "stopped-before-claim")) {
             ChildJvm holder = hosts.launchHooked("holder", RedisStores.ORPHAN_TIMEOUT, "pause-before-claim");
             ChildJvm next = hosts.launchHooked("next", RedisStores.ORPHAN_TIMEOUT, "none");
             Hosts.ready(holder, next);
@@ -113,7 +103,7 @@ class HolderFailureTest {
     @Timeout(120)
     void aHolderStoppedAfterItsClaimIsWaitedForAndItsSaveAdoptedThoughItsLeaseLapsed() {
         Duration longOrphanTimeout = Duration.ofSeconds(60);
-        try (Hosts hosts = new Hosts(redis, server(), "stopped-after-claim")) {
+        try (Hosts hosts = new Hosts(REDIS.server(), server(), "stopped-after-claim")) {
             ChildJvm holder = hosts.launchHooked("holder", longOrphanTimeout, "pause-after-claim");
             ChildJvm next = hosts.launchHooked("next", longOrphanTimeout, "none");
             Hosts.ready(holder, next);

@@ -8,6 +8,7 @@ import io.tokenflow.test.ChildJvm;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.LocalRedisServer;
 import io.tokenflow.test.RefreshTokenFamily;
+import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -94,6 +95,26 @@ final class Hosts implements AutoCloseable {
     static void refresh(ChildJvm child) {
         child.send("refresh");
         child.expect("called", ANSWER);
+    }
+
+    /**
+     * Forced rounds {@code from} to {@code to}: every host is told to refresh at once; the one
+     * refresh that reaches the server is held until every thread of every host has joined its
+     * host's refresh (so that no thread comes late and refreshes a second time). After each round
+     * the server has seen one request more and every host holds the family's current token.
+     */
+    void forcedRounds(EmbeddedAuthorizationServer on, List<ChildJvm> hosts, int from, int to) {
+        for (int round = from; round <= to; round++) {
+            RequestHold hold = on.holdBeforeRotate();
+            hosts.forEach(child -> child.send("refresh"));
+            hosts.forEach(child -> child.expect("called", ANSWER));
+            hold.awaitHeld(ANSWER);
+            hold.release();
+            List<String> tokens = hosts.stream().map(child -> child.expect("token", ANSWER)).toList();
+
+            assertThat(on.tokenRequests()).as("token requests after round %d", round).isEqualTo(round);
+            assertThat(tokens).as("tokens after round %d", round).containsOnly(current());
+        }
     }
 
     /** The access token the family holds now (what every host must end on). */

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.store.Credential;
-import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,25 +24,20 @@ class LeastPrivilegeTest {
     /** The rule of docs/operations.md, "What Redis must be configured with". */
     static final String ACL = "~tokenflow:* &tokenflow:* +@read +@write +eval +evalsha +publish +subscribe +ping +time";
 
-    private static LocalRedisServer redis;
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
 
     @BeforeAll
     static void start() {
-        redis = LocalRedisServer.start();
         List<String> rule = new ArrayList<>(List.of("ACL", "SETUSER", "tokenflow", "on", ">test-password"));
         rule.addAll(List.of(ACL.split(" ")));
-        redis.command(rule.toArray(String[]::new));
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
+        REDIS.server().command(rule.toArray(String[]::new));
     }
 
     @Test
     void theDocumentedAclUserCanRefreshSaveClearAndWatch() {
-        try (RedisStores stores = new RedisStores(redis)) {
-            String uri = "redis://tokenflow:test-password@127.0.0.1:" + redis.port();
+        try (RedisStores stores = new RedisStores(REDIS.server())) {
+            String uri = "redis://tokenflow:test-password@127.0.0.1:" + REDIS.server().port();
             RedisCredentialStore store = stores.track(stores.bare(uri).name("acl").keyring(
                     Map.of("k1", RedisStores.key(1)), "k1").pollInterval(RedisStores.POLL).build());
             RedisCredentialStore other = stores.track(stores.bare(uri).name("acl").keyring(
@@ -64,7 +59,7 @@ class LeastPrivilegeTest {
 
             assertThat(seen).isEqualTo(StoreContractTest.generation(3));
             assertThat(store.load().block(WAIT)).as("after the clear").isNull();
-            assertThat(redis.command("ACL", "LOG")).as("ACL refusals").isEqualTo(List.of());
+            assertThat(REDIS.server().command("ACL", "LOG")).as("ACL refusals").isEqualTo(List.of());
         }
     }
 }

@@ -6,15 +6,14 @@ import io.tokenflow.test.Await;
 import io.tokenflow.test.ChildJvm;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.LocalRedisServer;
-import io.tokenflow.test.RequestHold;
+import io.tokenflow.test.LocalRedisServerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,41 +31,22 @@ class ManyHostsTest {
     /** The soak's length: {@code -Dtokenflow.redis.soak=120s} (the {@code soak} profile) for a longer one. */
     private static final Duration SOAK = Duration.parse("PT" + System.getProperty("tokenflow.redis.soak", "20s"));
 
-    private static LocalRedisServer redis;
-
-    @BeforeAll
-    static void start() {
-        redis = LocalRedisServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
 
     @Test
     @Timeout(240)
     void fourHostsOfEightThreadsRotateOncePerForcedRoundAndNeverSendARefreshTokenTwice() {
         try (EmbeddedAuthorizationServer server = EmbeddedAuthorizationServer.builder().publicClient(Hosts.CLIENT_ID).start();
-             LocalRedisServer.Monitor monitor = redis.monitor();
-             Hosts hosts = new Hosts(redis, server, "rounds")) {
+             LocalRedisServer.Monitor monitor = REDIS.server().monitor();
+             Hosts hosts = new Hosts(REDIS.server(), server, "rounds")) {
             List<ChildJvm> children = hosts.start(HOSTS, RedisStores.ORPHAN_TIMEOUT);
             assertThat(server.tokenRequests()).as("a valid stored token needs no request").isZero();
             Set<String> accessTokens = new LinkedHashSet<>(List.of("at-0"));
             long started = System.nanoTime();
 
             for (int round = 1; round <= ROUNDS; round++) {
-                // The one refresh that reaches the server waits until every thread of every host has
-                // joined its host's refresh: no thread can come late and refresh a second time.
-                RequestHold hold = server.holdBeforeRotate();
-                children.forEach(child -> child.send("refresh"));
-                children.forEach(child -> child.expect("called", Hosts.ANSWER));
-                hold.awaitHeld(Hosts.ANSWER);
-                hold.release();
-                List<String> tokens = children.stream().map(child -> child.expect("token", Hosts.ANSWER)).toList();
-
-                assertThat(server.tokenRequests()).as("token requests after round %d", round).isEqualTo(round);
-                assertThat(tokens).as("tokens after round %d", round).containsOnly(hosts.current());
+                hosts.forcedRounds(server, children, round, round);
                 accessTokens.add(hosts.current());
             }
             Duration rounds = Duration.ofNanos(System.nanoTime() - started);
@@ -79,7 +59,7 @@ class ManyHostsTest {
             children.forEach(child -> child.send("token"));
             assertThat(children.stream().map(child -> child.expect("token", Hosts.ANSWER)).toList())
                     .as("every host ends on the same current token").containsOnly(hosts.current());
-            assertThat(redis.hash(hosts.keys().cred())).containsEntry("gen", Integer.toString(ROUNDS + 1));
+            assertThat(REDIS.server().hash(hosts.keys().cred())).containsEntry("gen", Integer.toString(ROUNDS + 1));
 
             List<String> secrets = new ArrayList<>(accessTokens);
             secrets.addAll(hosts.family.refreshTokens());
@@ -101,7 +81,7 @@ class ManyHostsTest {
     void fourHostsServingShortLivedTokensRefreshAheadOneAtATimeWithoutAReuse() {
         try (EmbeddedAuthorizationServer server = EmbeddedAuthorizationServer.builder().publicClient(Hosts.CLIENT_ID)
                 .tokenLifetime(Duration.ofSeconds(5)).start();
-             Hosts hosts = new Hosts(redis, server, "soak", Duration.ofSeconds(8))) {
+             Hosts hosts = new Hosts(REDIS.server(), server, "soak", Duration.ofSeconds(8))) {
             List<ChildJvm> children = hosts.startServingAny(HOSTS, RedisStores.ORPHAN_TIMEOUT);
 
             children.forEach(child -> child.send("soak " + SOAK.toMillis()));

@@ -9,13 +9,12 @@ import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
-import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import io.tokenflow.test.RefreshTokenFamily;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.blockhound.BlockingOperationError;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -30,23 +29,14 @@ import reactor.test.StepVerifier;
 class NonBlockingTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static LocalRedisServer redis;
-
-    @BeforeAll
-    static void start() {
-        redis = LocalRedisServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
 
     @Test
     void aBlockingCallOnALettuceEventLoopIsCaught() throws Exception {
         RedisClient client = RedisStores.client();
         try {
-            var connection = client.connectAsync(StringCodec.UTF8, RedisURI.create(redis.uri())).get();
+            var connection = client.connectAsync(StringCodec.UTF8, RedisURI.create(REDIS.server().uri())).get();
             StepVerifier.create(connection.reactive().ping().doOnNext(pong -> sleep()))
                     .expectError(BlockingOperationError.class)
                     .verify(WAIT);
@@ -58,7 +48,7 @@ class NonBlockingTest {
 
     @Test
     void everyOperationOfANewStoreRunsWithoutBlockingFromItsFirstConnect() {
-        try (RedisStores stores = new RedisStores(redis)) {
+        try (RedisStores stores = new RedisStores(REDIS.server())) {
             RedisCredentialStore store = stores.store("non-blocking");
             RedisCredentialStore other = stores.store("non-blocking");
             Credential first = StoreContractTest.generation(1);
@@ -82,7 +72,7 @@ class NonBlockingTest {
 
     @Test
     void aWholeRefreshThroughATokenServiceRunsWithoutBlocking() {
-        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(redis)) {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
             RefreshTokenFamily family = services.server().startFamily(Services.PUBLIC_CLIENT);
             stores.store("service").save(Services.seed("at-0", family)).block(WAIT);
             CredentialStore store = stores.store("service");

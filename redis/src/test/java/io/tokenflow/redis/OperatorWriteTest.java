@@ -7,13 +7,12 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
-import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -26,26 +25,17 @@ class OperatorWriteTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final int ROUNDS = 100;
-    private static LocalRedisServer redis;
-
-    @BeforeAll
-    static void start() {
-        redis = LocalRedisServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
 
     @Test
     void aWriteStartedAsAnotherFinishesTakesItsOwnLease() throws Exception {
         RedisClient client = RedisStores.client();
-        try (RedisStores stores = new RedisStores(redis)) {
+        try (RedisStores stores = new RedisStores(REDIS.server())) {
             RedisCredentialStore store = stores.store("operator");
             store.save(StoreContractTest.generation(0)).block(WAIT);
             StatefulRedisPubSubConnection<String, String> events =
-                    client.connectPubSubAsync(StringCodec.UTF8, RedisURI.create(redis.uri())).get();
+                    client.connectPubSubAsync(StringCodec.UTF8, RedisURI.create(REDIS.server().uri())).get();
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             for (int round = 1; round <= ROUNDS; round++) {
                 Sinks.Empty<Void> second = Sinks.empty();

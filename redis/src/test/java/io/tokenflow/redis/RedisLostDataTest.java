@@ -6,12 +6,11 @@ import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
-import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import io.tokenflow.test.RefreshTokenFamily;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Mono;
 
@@ -23,30 +22,21 @@ import reactor.core.publisher.Mono;
 class RedisLostDataTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static LocalRedisServer redis;
-
-    @BeforeAll
-    static void start() {
-        redis = LocalRedisServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
 
     @Test
     @Timeout(60)
     void aCredentialLostWithARestartIsReportedNotReplacedAndAnOperatorsNewWriteRecovers() {
-        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(redis)) {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
             EmbeddedAuthorizationServer server = services.server();
             RefreshTokenFamily family = server.startFamily(Services.PUBLIC_CLIENT);
             stores.store("lost").save(Services.seed("at-0", family)).block(WAIT);
             TokenService host = services.publicClient(stores.store("lost"));
             assertThat(host.token().block(WAIT).value()).isEqualTo("at-0");
 
-            redis.restart();
-            assertThat(redis.hash(Keys.of("tokenflow:", "lost").cred())).as("the record after the restart").isEmpty();
+            REDIS.server().restart();
+            assertThat(REDIS.server().hash(Keys.of("tokenflow:", "lost").cred())).as("the record after the restart").isEmpty();
             host.refresh().onErrorResume(e -> Mono.empty()).block(WAIT);
             // Until its connection is back, the host finds redis unreachable; then it finds the record gone.
             Await.until(WAIT, "the host finds the credential gone", () -> host.state().lastFailure()
@@ -56,7 +46,7 @@ class RedisLostDataTest {
             assertThat(host.state().lastFailure().orElseThrow().message()).contains("flushed, evicted or restarted without");
             assertThat(server.tokenRequests()).as("requests to the authorization server").isZero();
             assertThat(host.token().block(WAIT).value()).as("the held token is still served").isEqualTo("at-0");
-            assertThat(redis.hash(Keys.of("tokenflow:", "lost").cred())).as("nothing re-seeded from the held copy").isEmpty();
+            assertThat(REDIS.server().hash(Keys.of("tokenflow:", "lost").cred())).as("nothing re-seeded from the held copy").isEmpty();
 
             stores.store("lost").save(Services.seed("at-operator", family)).block(WAIT);
             Await.until(WAIT, "the host adopts the operator's credential",

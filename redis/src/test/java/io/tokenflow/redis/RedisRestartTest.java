@@ -7,15 +7,13 @@ import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
 import io.tokenflow.test.ChildJvm;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
-import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import io.tokenflow.test.RefreshTokenFamily;
-import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -27,37 +25,28 @@ import org.junit.jupiter.api.Timeout;
 class RedisRestartTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static LocalRedisServer redis;
-
-    @BeforeAll
-    static void start() {
-        redis = LocalRedisServer.startWithAppendOnlyFile();
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withAppendOnlyFile();
 
     @BeforeEach
     void running() {
-        if (!redis.isRunning()) {
-            redis.restart();
+        if (!REDIS.server().isRunning()) {
+            REDIS.server().restart();
         }
-        redis.command("FLUSHALL");
+        REDIS.server().command("FLUSHALL");
     }
 
     @Test
     @Timeout(60)
     void whileRedisIsDownAHostServesItsTokenSendsNoRefreshTokenAndRefreshesOnceItIsBack() {
-        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(redis)) {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
             EmbeddedAuthorizationServer server = services.server();
             RefreshTokenFamily family = server.startFamily(Services.PUBLIC_CLIENT);
             stores.store("down").save(Services.seed("at-0", family)).block(WAIT);
             TokenService host = services.publicClient(stores.store("down"));
             assertThat(host.token().block(WAIT).value()).isEqualTo("at-0");
 
-            redis.shutDown();
+            REDIS.server().shutDown();
             host.refresh().onErrorResume(e -> reactor.core.publisher.Mono.empty()).block(WAIT);
 
             assertThat(host.state().status()).isEqualTo(Status.DEGRADED);
@@ -65,7 +54,7 @@ class RedisRestartTest {
             assertThat(host.token().block(WAIT).value()).as("served while redis is down").isEqualTo("at-0");
             assertThat(server.tokenRequests()).as("requests while redis is down").isZero();
 
-            redis.restart();
+            REDIS.server().restart();
             Await.until(WAIT, "the next attempt refreshes", () -> host.state().status() == Status.RUNNING);
             assertThat(host.token().block(WAIT).value()).isEqualTo(family.currentAccessToken().orElseThrow());
             assertThat(server.rotations()).isEqualTo(1);
@@ -76,12 +65,12 @@ class RedisRestartTest {
     @Test
     @Timeout(60)
     void whileRedisIsDownAClientCredentialsHostRenewsItsOwnToken() {
-        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(redis)) {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
             EmbeddedAuthorizationServer server = services.server();
             TokenService host = services.confidential(stores.store("cache"));
             String first = host.token().block(WAIT).value();
 
-            redis.shutDown();
+            REDIS.server().shutDown();
             String renewed = host.refresh().block(WAIT).value();
 
             assertThat(renewed).isNotEqualTo(first);
@@ -95,36 +84,23 @@ class RedisRestartTest {
     @Timeout(180)
     void hostsCarryOnAcrossARestartWithTheGenerationAndFenceKept() {
         try (EmbeddedAuthorizationServer server = EmbeddedAuthorizationServer.builder().publicClient(Hosts.CLIENT_ID).start();
-             Hosts hosts = new Hosts(redis, server, "restart")) {
+             Hosts hosts = new Hosts(REDIS.server(), server, "restart")) {
             List<ChildJvm> children = hosts.start(3, RedisStores.ORPHAN_TIMEOUT);
-            rounds(server, hosts, children, 1, 5);
-            long fenceBefore = Long.parseLong(redis.hash(hosts.keys().cred()).get("fence_hw"));
+            hosts.forcedRounds(server, children, 1, 5);
+            long fenceBefore = Long.parseLong(REDIS.server().hash(hosts.keys().cred()).get("fence_hw"));
 
-            redis.restart();
-            assertThat(redis.hash(hosts.keys().cred())).as("kept by the append-only file").containsEntry("gen", "6");
+            REDIS.server().restart();
+            assertThat(REDIS.server().hash(hosts.keys().cred())).as("kept by the append-only file").containsEntry("gen", "6");
             Await.until(Duration.ofSeconds(20), "every host subscribed again",
-                    () -> List.of(hosts.keys().events(), 3L).equals(redis.command("PUBSUB", "NUMSUB", hosts.keys().events())));
-            rounds(server, hosts, children, 6, 10);
+                    () -> List.of(hosts.keys().events(), 3L).equals(REDIS.server().command("PUBSUB", "NUMSUB", hosts.keys().events())));
+            hosts.forcedRounds(server, children, 6, 10);
 
-            assertThat(redis.hash(hosts.keys().cred())).containsEntry("gen", "11");
-            assertThat(Long.parseLong(redis.hash(hosts.keys().cred()).get("fence_hw"))).isGreaterThan(fenceBefore);
+            assertThat(REDIS.server().hash(hosts.keys().cred())).containsEntry("gen", "11");
+            assertThat(Long.parseLong(REDIS.server().hash(hosts.keys().cred()).get("fence_hw"))).isGreaterThan(fenceBefore);
             assertThat(server.rotations()).isEqualTo(10);
             assertThat(server.invalidGrants()).isZero();
             assertThat(server.reuseDetections()).isZero();
             assertThat(server.presentedRefreshTokens()).containsExactlyElementsOf(hosts.family.refreshTokens().subList(0, 10));
-        }
-    }
-
-    private static void rounds(EmbeddedAuthorizationServer server, Hosts hosts, List<ChildJvm> children, int from, int to) {
-        for (int round = from; round <= to; round++) {
-            RequestHold hold = server.holdBeforeRotate();
-            children.forEach(child -> child.send("refresh"));
-            children.forEach(child -> child.expect("called", Hosts.ANSWER));
-            hold.awaitHeld(Hosts.ANSWER);
-            hold.release();
-            List<String> tokens = children.stream().map(child -> child.expect("token", Hosts.ANSWER)).toList();
-            assertThat(tokens).as("tokens after round %d", round).containsOnly(hosts.current());
-            assertThat(server.tokenRequests()).as("token requests after round %d", round).isEqualTo(round);
         }
     }
 }

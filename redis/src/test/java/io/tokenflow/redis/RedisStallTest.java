@@ -6,16 +6,15 @@ import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
-import io.tokenflow.test.LocalRedisServer;
+import io.tokenflow.test.LocalRedisServerExtension;
 import io.tokenflow.test.RefreshTokenFamily;
 import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -30,28 +29,19 @@ class RedisStallTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final String PAUSE = "5000";
-    private static LocalRedisServer redis;
-
-    @BeforeAll
-    static void start() {
-        redis = LocalRedisServer.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-    }
+    @RegisterExtension
+    static final LocalRedisServerExtension REDIS = LocalRedisServerExtension.withoutPersistence();
 
     @BeforeEach
     void empty() {
-        redis.command("CLIENT", "UNPAUSE");
-        redis.command("FLUSHALL");
+        REDIS.server().command("CLIENT", "UNPAUSE");
+        REDIS.server().command("FLUSHALL");
     }
 
     @Test
     @Timeout(60)
     void aStallAtTheClaimSendsNothingAndLeavesNoClaimBehind() throws InterruptedException {
-        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(redis)) {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
             EmbeddedAuthorizationServer server = services.server();
             RefreshTokenFamily family = server.startFamily(Services.PUBLIC_CLIENT);
             stores.store("stall-claim").save(Services.seed("at-0", family)).block(WAIT);
@@ -66,7 +56,7 @@ class RedisStallTest {
             Mono<?> refreshing = stalled.refresh().onErrorResume(e -> Mono.empty()).cache();
             refreshing.subscribe();
             assertThat(atTheClaim.await(10, TimeUnit.SECONDS)).as("the refresh reaches its claim").isTrue();
-            redis.command("CLIENT", "PAUSE", PAUSE, "WRITE");
+            REDIS.server().command("CLIENT", "PAUSE", PAUSE, "WRITE");
             go.tryEmitEmpty();
             refreshing.block(WAIT);
 
@@ -76,9 +66,9 @@ class RedisStallTest {
             assertThat(stalled.token().block(WAIT).value()).isEqualTo("at-0");
             assertThat(other.token().block(WAIT).value()).isEqualTo("at-0");
 
-            redis.command("CLIENT", "UNPAUSE");
+            REDIS.server().command("CLIENT", "UNPAUSE");
             Await.until(WAIT, "the late claim and the release behind it ran",
-                    () -> "".equals(redis.hash(Keys.of("tokenflow:", "stall-claim").cred()).get("claim")));
+                    () -> "".equals(REDIS.server().hash(Keys.of("tokenflow:", "stall-claim").cred()).get("claim")));
             String rotated = other.refresh().block(WAIT).value();
             Await.until(WAIT, "the stalled host adopts the new token", () -> rotated.equals(stalled.token().block(WAIT).value()));
 
@@ -91,7 +81,7 @@ class RedisStallTest {
     @Test
     @Timeout(60)
     void aStallPastTheLeaseWhileTheRequestIsOutKeepsTheRotationAndItsLateSaveReachesTheOthers() {
-        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(redis)) {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
             EmbeddedAuthorizationServer server = services.server();
             RefreshTokenFamily family = server.startFamily(Services.PUBLIC_CLIENT);
             stores.store("stall-send").save(Services.seed("at-0", family)).block(WAIT);
@@ -104,7 +94,7 @@ class RedisStallTest {
             Mono<String> refreshing = sender.refresh().map(t -> t.value()).cache();
             refreshing.subscribe(t -> { }, e -> { });
             hold.awaitHeld(WAIT);
-            redis.command("CLIENT", "PAUSE", PAUSE, "ALL");
+            REDIS.server().command("CLIENT", "PAUSE", PAUSE, "ALL");
             hold.release();
             String rotated = refreshing.block(WAIT);
 
@@ -112,10 +102,10 @@ class RedisStallTest {
             assertThat(sender.state().status()).as("the new token is used though its save timed out").isEqualTo(Status.RUNNING);
             assertThat(other.token().block(WAIT).value()).as("the other host during the stall").isEqualTo("at-0");
 
-            redis.command("CLIENT", "UNPAUSE");
+            REDIS.server().command("CLIENT", "UNPAUSE");
             Await.until(WAIT, "the other host adopts the save that ran after the stall",
                     () -> rotated.equals(other.token().block(WAIT).value()));
-            assertThat(redis.hash(Keys.of("tokenflow:", "stall-send").cred())).containsEntry("gen", "2").containsEntry("claim", "");
+            assertThat(REDIS.server().hash(Keys.of("tokenflow:", "stall-send").cred())).containsEntry("gen", "2").containsEntry("claim", "");
             assertThat(server.rotations()).isEqualTo(1);
             assertThat(server.invalidGrants()).isZero();
             assertThat(server.reuseDetections()).isZero();
