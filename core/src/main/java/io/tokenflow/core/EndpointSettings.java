@@ -182,6 +182,12 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
         }
     }
 
+    /** {@code host:port} of an endpoint, the scheme's default port filled in: how messages and hints name where it is. */
+    static String hostAndPort(URI uri) {
+        int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+        return uri.getHost() + ":" + port;
+    }
+
     /** Whether {@code uri}'s host is a loopback literal; names such as {@code 127.evil.example} are not, and no lookup is made. */
     static boolean isLoopback(URI uri) {
         String host = uri.getHost();

@@ -6,7 +6,6 @@ import io.tokenflow.core.store.CredentialStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -20,10 +19,10 @@ import reactor.core.scheduler.Scheduler;
  * after the timers it needs are in place. The lock is the honest choice because a move has side
  * effects (timers, the feed, a job to start); the hot path reads {@link #current()} without it.
  *
- * <p>A write that installs a refresh job starts it after the lock is released ({@link #write}):
+ * <p>A write that installs a refresh job starts it after the lock is released ({@link EngineLock}):
  * a job's first steps may run synchronously and call back into the engine.
  */
-final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
+final class Engine implements RefreshJob.Outcome {
 
     private final String name;
     private final ServiceLog log;
@@ -31,16 +30,16 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     private final CredentialStore store;
     private final Scheduler scheduler;
     private final RetryPolicy policy;
+    private final Duration startupTimeout;
     private final Lifetimes lifetimes;
+    private final HeldView held;
     private final RefreshCycle cycle;
     private final RefreshJob.Context jobs;
     private final Timers timers;
     private final StateFeed feed;
     private final Sinks.Empty<Void> stopped = Sinks.empty();
-    private final Object mutex = new Object();
+    private final EngineLock lock = new EngineLock();
     private volatile ServiceState state;
-    // Guarded by mutex: the job the current write installed, to be started once the lock is released.
-    private @Nullable RefreshJob installed;
     private @Nullable Disposable storeWatch;
 
     Engine(EngineSettings settings, TokenEndpoint endpoint, EventFeed events) {
@@ -50,10 +49,11 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint(), store.describe());
         this.scheduler = settings.scheduler();
         this.policy = settings.effectivePolicy();
+        this.startupTimeout = settings.startupTimeout();
         this.lifetimes = settings.lifetimes();
-        this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log);
-        this.jobs = new RefreshJob.Context(cycle, RefreshJob.shortRetry(policy, scheduler, log), stopped.asMono(), this,
-                () -> unavailable(state, null), scheduler);
+        this.held = new HeldView(() -> state, lifetimes, scheduler);
+        this.cycle = new RefreshCycle(store, endpoint, held, settings.seed(), log);
+        this.jobs = new RefreshJob.Context(cycle, policy, stopped.asMono(), this, () -> unavailable(state, null), scheduler, name);
         this.timers = new Timers(scheduler);
         this.state = ServiceState.starting(now());
         this.feed = new StateFeed(scheduler, state.state(), events);
@@ -64,7 +64,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         storeWatch = store.changes()
                 .takeUntilOther(stopped.asMono()).contextWrite(log::onStoreCalls)
                 .subscribe(this::externalCredential, log::stoppedWatching);
-        write(() -> install(true));
+        lock.write(() -> install(true));
     }
 
     /** The state, read without the lock. */
@@ -82,9 +82,12 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
 
     // ---------------------------------------------------------------- the calls of TokenService
 
-    /** {@link TokenService#token()} when the hot path has no token to hand out. */
+    /**
+     * {@link TokenService#token()} when the hot path has no token to hand out. In {@code STARTING}
+     * a caller waits until {@code startupTimeout} after the start, then gets the state as it is.
+     */
     Mono<AccessToken> slowToken() {
-        return write(() -> {
+        return lock.write(() -> {
             expireIfDue();
             ServiceState s = state;
             if (s.status() == Status.STOPPED || s.status() == Status.AUTH_RETRYING || s.status() == Status.UNAUTHENTICATED) {
@@ -94,12 +97,19 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             if (held != null) {
                 return held;
             }
-            return joinOrInstall(s.status() != Status.DEGRADED).onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
+            long startupLeft = s.state().since().toEpochMilli() + startupTimeout.toMillis() - nowMillis();
+            if (s.status() == Status.STARTING && startupLeft <= 0) {
+                return Mono.error(unavailable(s, null));
+            }
+            Mono<AccessToken> joined = joinOrInstall(s.status() != Status.DEGRADED)
+                    .onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
+            return new WaitingToken(s.status() != Status.STARTING ? joined : joined.timeout(Duration.ofMillis(startupLeft),
+                    Mono.defer(() -> Mono.error(unavailable(state, null))), scheduler), name);
         });
     }
 
     Mono<AccessToken> refresh() {
-        return write(() -> {
+        return lock.write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED) {
                 return Mono.error(unavailable(s, null));
@@ -113,7 +123,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
      * token is rejected, and none for a rejection within a pause ({@link Rejections}).
      */
     Mono<AccessToken> tokenRejected(AccessToken rejected) {
-        Mono<AccessToken> refreshing = write(() -> {
+        Mono<AccessToken> refreshing = lock.write(() -> {
             ServiceState s = state;
             AccessToken held = s.token();
             if (held == null || !held.equals(rejected) || !s.status().servesTokens() && s.status() != Status.STARTING) {
@@ -142,13 +152,13 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
 
     /** Cancels every timer and the job in flight; {@code STOPPED}; idempotent. */
     void dispose() {
-        boolean stopping = write(() -> {
+        boolean stopping = lock.write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED) {
                 return false;
             }
             timers.cancelAll();
-            moveTo(s, s.stopped(now()));
+            moveTo(s, s.stopped(now()), true);
             stopped.tryEmitEmpty();
             feed.complete();
             return true;
@@ -167,7 +177,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     public AccessToken succeeded(RefreshJob job, Credential credential) {
         AccessToken token = credential.accessToken()
                 .orElseThrow(() -> new IllegalStateException("a refresh produced no access token"));
-        return write(() -> {
+        return lock.write(() -> {
             ServiceState s = state;
             if (s.status() != Status.STOPPED) {
                 adopt(s, credential, token, job);
@@ -180,7 +190,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     @Override
     public Mono<AccessToken> failed(RefreshJob job, Throwable error) {
         TokenEndpointException failure = cycle.asEndpointFailure(error);
-        return write(() -> {
+        return lock.write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED || s.job() != job) {
                 return Mono.<AccessToken>error(failure);
@@ -196,7 +206,8 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             long streakStart = s.inStreak() ? s.streakStart()
                     : job.firstFailureAt() != RefreshJob.NO_FAILURE ? job.firstFailureAt() : now;
             Transitions.Next next = Transitions.afterFailure(s.status(), f, s.servable(now) != null, now, streakStart, policy);
-            log.failed(s.status(), next.to(), f, failures, Duration.ofMillis(now - streakStart), policy.ceiling());
+            boolean moveTold = log.failed(s.status(), next, f, !s.inStreak(), failures, Duration.ofMillis(now - streakStart),
+                    policy.ceiling(), now);
             timers.cancelAttempt();
             if (next.to() == Status.UNAUTHENTICATED) {
                 timers.cancelExpiry();
@@ -204,27 +215,29 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             if (next.hasAttempt()) {
                 timers.attemptIn(next.attemptAt() - now, this::scheduledAttempt);
             }
-            moveTo(s, s.failed(next, failure, failures, streakStart, Instant.ofEpochMilli(now)));
+            moveTo(s, s.failed(next, failure, failures, streakStart, Instant.ofEpochMilli(now)), !moveTold);
             return Mono.<AccessToken>error(failure);
         });
     }
 
-    // ---------------------------------------------------------------- what the refresh cycle reads (RefreshCycle.Held)
-
+    /**
+     * Shows the failure at once, and logs the streak's first one (WARN with its hint), or a
+     * later one at DEBUG; the short retry goes on. Ignored when the job is moot (stopped, or a
+     * newer token is held).
+     */
     @Override
-    public @Nullable Credential credential() {
-        return state.credential();
-    }
-
-    @Override
-    public boolean adoptable(Credential stored) {
-        return state.adoptable(stored, lifetimes, now());
-    }
-
-    @Override
-    public @Nullable Credential adoptedSince(long generation) {
-        ServiceState s = state;
-        return s.adoptedSince(generation, nowMillis()) ? s.credential() : null;
+    public void retrying(RefreshJob job, Throwable error, long nextAttemptAt) {
+        TokenEndpointException failure = cycle.asEndpointFailure(error);
+        lock.write(() -> {
+            ServiceState s = state;
+            if (s.status() == Status.STOPPED || s.job() != job || s.generation() != job.startGeneration()) {
+                return null;
+            }
+            log.retrying(!s.inStreak(), job.failedAttempts(), policy.maxRetries(), failure.failure(),
+                    Duration.ofMillis(Math.max(0, nextAttemptAt - nowMillis())));
+            state = s.retrying(failure, job.failures(), s.inStreak() ? s.streakStart() : job.firstFailureAt(), nextAttemptAt);
+            return null;
+        });
     }
 
     // ---------------------------------------------------------------- moves (under the lock)
@@ -242,7 +255,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
             timers.expiryIn(plan.validUntil() - now.toEpochMilli(), () -> expired(generation));
         }
         // Published last, so that an observer reacting to the new state finds its timers in place.
-        moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()));
+        moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()), true);
     }
 
     /** A held token whose time is up leaves the hot path (the caller then starts or joins a refresh). */
@@ -267,17 +280,23 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         long streakStart = s.inStreak() || job == null ? s.streakStart() : job.firstFailureAt();
         int failures = job == null ? s.state().consecutiveFailures() : job.failures();
         log.expiredWhileFailing();
-        moveTo(s, s.expired(now(), failures, streakStart));
+        moveTo(s, s.expired(now(), failures, streakStart, job == null ? RefreshJob.NO_RETRY : job.nextAttemptAt()), true);
     }
 
-    /** Installs {@code next}, checking the move against the transition table; publishes a status change. */
-    private void moveTo(ServiceState current, ServiceState next) {
+    /**
+     * Installs {@code next}, checking the move against the transition table; publishes a status change.
+     *
+     * @param logMove whether to log the move at INFO (false: a failure line has told it already)
+     */
+    private void moveTo(ServiceState current, ServiceState next, boolean logMove) {
         Status from = current.status();
         Status to = next.status();
         Transitions.check(from, to);
         state = next;
         if (from != to) {
-            log.moved(from, to, next.state());
+            if (logMove) {
+                log.moved(from, to, next.state());
+            }
             feed.publish(from, next.state());
         }
     }
@@ -286,7 +305,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
 
     /** The expiry timer of a token generation. */
     private void expired(long generation) {
-        write(() -> {
+        lock.write(() -> {
             ServiceState s = state;
             if (s.generation() != generation || s.hot() == null || s.status() == Status.STOPPED) {
                 return null;
@@ -305,7 +324,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     }
 
     private void proactiveRefresh(long generation) {
-        write(() -> {
+        lock.write(() -> {
             ServiceState s = state;
             if (s.generation() == generation && s.job() == null && s.status() == Status.RUNNING) {
                 log.refreshingAhead();
@@ -316,7 +335,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
     }
 
     private void scheduledAttempt() {
-        write(() -> {
+        lock.write(() -> {
             ServiceState s = state;
             if (s.job() == null && (s.status() == Status.DEGRADED || s.status() == Status.AUTH_RETRYING)) {
                 install(false);
@@ -327,12 +346,12 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
 
     /** A credential someone else wrote to the store (another process, an operator). */
     private void externalCredential(Credential credential) {
-        write(() -> {
+        lock.write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED || credential.sameTokens(s.credential()) || cycle.savedByThisService(credential)) {
                 return null;
             }
-            if (adoptable(credential)) {
+            if (held.adoptable(credential)) {
                 log.adoptingExternal();
                 adopt(s, credential, credential.accessToken().orElseThrow(), null);
             } else if (credential.refreshToken().isPresent() && s.status() == Status.UNAUTHENTICATED && s.job() == null) {
@@ -344,28 +363,7 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         });
     }
 
-    // ---------------------------------------------------------------- jobs
-
-    /**
-     * Runs {@code change} under the lock; a job it installed is started after the outermost write
-     * releases the lock (a nested write, from an observer called under the lock, leaves it to the outer one).
-     */
-    private <T> T write(Supplier<T> change) {
-        boolean outermost = !Thread.holdsLock(mutex);
-        T result;
-        RefreshJob toStart = null;
-        synchronized (mutex) {
-            result = change.get();
-            if (outermost) {
-                toStart = installed;
-                installed = null;
-            }
-        }
-        if (toStart != null) {
-            toStart.start();
-        }
-        return result;
-    }
+    // ---------------------------------------------------------------- jobs and helpers
 
     /** The job in flight, or a new one (installed, and started when the write ends). Under the lock. */
     private Mono<AccessToken> joinOrInstall(boolean shortRetry) {
@@ -378,11 +376,9 @@ final class Engine implements RefreshJob.Outcome, RefreshCycle.Held {
         ServiceState s = state;
         RefreshJob job = new RefreshJob(jobs, shortRetry, s.generation(), s.state().consecutiveFailures());
         state = s.withJob(job);
-        installed = job;
+        lock.startAfterwards(job);
         return job;
     }
-
-    // ---------------------------------------------------------------- helpers
 
     private Mono<AccessToken> token() {
         Mono<AccessToken> held = state.servable(nowMillis());

@@ -7,10 +7,16 @@ package io.tokenflow.core;
 enum FailureOrigin {
     /** The token endpoint answered over HTTP, but not with a token. */
     ANSWER,
-    /** No complete answer: connect, DNS, timeout, reset, truncated body. */
+    /** No complete answer: timeout, reset, premature close, truncated body, an HTTP/2 protocol error. */
     TRANSPORT,
+    /** The TCP connection was refused: nothing listens at the endpoint's host and port. */
+    CONNECT_REFUSED,
+    /** The endpoint's host name does not resolve (DNS). */
+    UNKNOWN_HOST,
     /** The TLS handshake with the token endpoint failed (certificate, protocol). */
     TLS,
+    /** {@code https}, but the server answered the TLS handshake in plain text: a plain-HTTP port. */
+    NOT_TLS,
     /** The client's own key could not sign the client assertion. */
     CLIENT_KEY,
     /** The credential store failed before or after the token request. */

@@ -17,8 +17,9 @@ import reactor.core.scheduler.Scheduler;
 /**
  * The wire as the engine sees it: every token request of {@code wire} also published as a
  * {@link RequestStarted} and a {@link RequestFinished} on the service's {@link EventFeed}, timed
- * on the service's clock. A request cancelled (the service stopping) does not finish. Only the
- * refresh path goes through here; the hot path of {@code token()} never does.
+ * on the service's clock, each failure with its remediation hint. A request cancelled (the service
+ * stopping) does not finish. Only the refresh path goes through here; the hot path of
+ * {@code token()} never does.
  */
 final class ObservedEndpoint implements TokenEndpoint {
 
@@ -28,11 +29,14 @@ final class ObservedEndpoint implements TokenEndpoint {
     private final TokenEndpoint wire;
     private final EventFeed events;
     private final Scheduler clock;
+    private final Remediation remediation;
 
-    ObservedEndpoint(TokenEndpoint wire, EventFeed events, Scheduler clock) {
+    /** @param remediation attaches the hint to each failure, so that its event and the service's state carry the same one */
+    ObservedEndpoint(TokenEndpoint wire, EventFeed events, Scheduler clock, Remediation remediation) {
         this.wire = wire;
         this.events = events;
         this.clock = clock;
+        this.remediation = remediation;
     }
 
     @Override
@@ -80,6 +84,8 @@ final class ObservedEndpoint implements TokenEndpoint {
             long start = clock.now(TimeUnit.NANOSECONDS);
             events.publish(new RequestStarted(instant(start), grant));
             return request.get()
+                    .onErrorMap(TokenEndpointException.class, e -> e.failure().remediation().isPresent() ? e
+                            : e.remediated(remediation.attachTo(e.failure())))
                     .doOnSuccess(credential -> finished(grant, start, null))
                     .doOnError(error -> finished(grant, start, error));
         });

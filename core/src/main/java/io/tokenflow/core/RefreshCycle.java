@@ -34,6 +34,7 @@ final class RefreshCycle {
     private final Held held;
     private final @Nullable Credential seed;
     private final ServiceLog log;
+    private final Remediation remediation;
     /** The credential this service last wrote, so that the store reporting it back is not taken for someone else's. */
     private volatile @Nullable Credential lastSaved;
 
@@ -46,6 +47,7 @@ final class RefreshCycle {
         this.held = held;
         this.seed = seed;
         this.log = log;
+        this.remediation = Remediation.forService(endpoint.clientId(), endpoint.endpoint(), store.describe());
     }
 
     /**
@@ -154,17 +156,21 @@ final class RefreshCycle {
     }
 
     /**
-     * {@code error} as the service's failure: itself when the wire raised it, else a failure of the
-     * credential store, transient when the store was busy, permanent otherwise.
+     * {@code error} as the service's failure, with its remediation hint ({@link TokenFailure#remediation()}):
+     * the wire's own failure, or else a failure of the credential store, transient when the store
+     * was busy, permanent otherwise.
      */
     TokenEndpointException asEndpointFailure(Throwable error) {
+        TokenEndpointException failure;
         if (error instanceof TokenEndpointException te) {
-            return te;
+            failure = te;
+        } else {
+            FailureKind kind = error instanceof CredentialBusyException ? FailureKind.TRANSIENT : FailureKind.PERMANENT;
+            failure = TokenEndpointException.of(TokenFailure.of(FailureOrigin.STORE, kind, "refresh failed before or after the "
+                            + "token request (credential store " + store.describe() + "): " + error),
+                    endpoint.endpoint(), endpoint.clientId(), error);
         }
-        FailureKind kind = error instanceof CredentialBusyException ? FailureKind.TRANSIENT : FailureKind.PERMANENT;
-        return TokenEndpointException.of(TokenFailure.of(FailureOrigin.STORE, kind, "refresh failed before or after the "
-                        + "token request (credential store " + store.describe() + "): " + error),
-                endpoint.endpoint(), endpoint.clientId(), error);
+        return failure.failure().remediation().isPresent() ? failure : failure.remediated(remediation.attachTo(failure.failure()));
     }
 
     private static boolean isInvalidGrant(Throwable e) {

@@ -4,16 +4,25 @@ import io.tokenflow.core.store.Credential;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
+import reactor.util.retry.RetryBackoffSpec;
 
 /**
  * One refresh, single flight: a {@link RefreshCycle} (with the short retry at the start of a
  * failure streak) ending in one cached {@code Mono} that every caller joins. The engine installs
  * a job under its lock and then {@linkplain #start() subscribes} it itself, so a caller's
  * cancellation never cancels it; the stop signal does.
+ *
+ * <p>Each failed attempt that the short retry retries is reported to the engine with the time
+ * of the next attempt ({@link Outcome#retrying}): the short retry runs on a view of the service's
+ * scheduler ({@link BackoffClock}) that hears each backoff delay Reactor schedules, jitter
+ * included, so the time shown is the one Reactor will keep.
  */
 final class RefreshJob {
 
@@ -24,28 +33,41 @@ final class RefreshJob {
 
         /** The job failed with {@code error}; returns what its callers get. */
         Mono<AccessToken> failed(RefreshJob job, Throwable error);
+
+        /**
+         * An attempt failed with {@code error} and the short retry makes the next one at
+         * {@code nextAttemptAt} (epoch ms, the backoff and any {@code Retry-After} included).
+         * Called on the thread the failure arrived on, before the retry's delay starts.
+         */
+        void retrying(RefreshJob job, Throwable error, long nextAttemptAt);
     }
 
     /**
      * What every job of one service shares.
      *
-     * @param shortRetry applied to jobs that start a failure streak
+     * @param policy the short retry's, applied to jobs that start a failure streak
      * @param stopped completes when the service is disposed: cancels the job
      * @param whenStopped what callers of a job cancelled by the stop signal get
+     * @param name the service's name, for the advice of {@link WaitingToken}
      */
-    record Context(RefreshCycle cycle, Retry shortRetry, Mono<Void> stopped, Outcome outcome,
-                   Supplier<? extends Throwable> whenStopped, Scheduler clock) {
+    record Context(RefreshCycle cycle, RetryPolicy policy, Mono<Void> stopped, Outcome outcome,
+                   Supplier<? extends Throwable> whenStopped, Scheduler clock, String name) {
     }
 
     /** {@link #firstFailureAt()} of a job that has not failed. */
     static final long NO_FAILURE = -1;
+    /** {@link #nextAttemptAt()} when no retry is scheduled. */
+    static final long NO_RETRY = -1;
 
+    private final Context context;
     private final long startGeneration;
     private final int earlierFailures;
     private final Mono<AccessToken> shared;
     // Written by the job's own sequential chain only.
     private volatile int failedAttempts;
     private volatile long firstFailureAt = NO_FAILURE;
+    private volatile @Nullable Throwable lastFailure;
+    private volatile long nextAttemptAt = NO_RETRY;
 
     /**
      * @param shortRetry whether the short retry applies (the job starts a streak); else one attempt
@@ -53,6 +75,7 @@ final class RefreshJob {
      * @param earlierFailures failures of the streak before this job
      */
     RefreshJob(Context context, boolean shortRetry, long startGeneration, int earlierFailures) {
+        this.context = context;
         this.startGeneration = startGeneration;
         this.earlierFailures = earlierFailures;
         Mono<Credential> attempt = Mono.defer(() -> context.cycle().run(startGeneration))
@@ -60,35 +83,50 @@ final class RefreshJob {
                     if (firstFailureAt == NO_FAILURE) {
                         firstFailureAt = context.clock().now(TimeUnit.MILLISECONDS);
                     }
+                    lastFailure = e;
+                    nextAttemptAt = NO_RETRY;
                     failedAttempts++;
                 });
-        Mono<Credential> attempts = shortRetry ? attempt.retryWhen(context.shortRetry()) : attempt;
-        this.shared = attempts
+        Mono<Credential> attempts = shortRetry
+                ? attempt.retryWhen(shortRetry(context.policy(), context.clock())
+                        .scheduler(new BackoffClock(context.clock(), this::retryingIn)))
+                : attempt;
+        this.shared = new WaitingToken(attempts
                 .takeUntilOther(context.stopped())
                 .map(credential -> context.outcome().succeeded(this, credential))
                 .onErrorResume(e -> context.outcome().failed(this, e))
                 .switchIfEmpty(Mono.error(context.whenStopped()))
-                .cache();
+                .cache(), context.name());
     }
 
     /**
-     * The short retry: {@code Retry.backoff(maxRetries, minBackoff).maxBackoff(..).jitter(..)} on
-     * {@code scheduler}, for transient failures only, waiting out a server's {@code Retry-After}
-     * (capped by the policy) before each backoff delay.
-     *
-     * @param log the service's log, for the DEBUG line of each retry
+     * The short retry: {@code Retry.backoff(maxRetries, minBackoff).maxBackoff(..).jitter(..)}, for
+     * transient failures only, waiting out a server's {@code Retry-After} (capped by the policy)
+     * after each backoff delay (on {@code scheduler}). Each job runs its backoff delays on its own
+     * {@link BackoffClock}.
      */
-    static Retry shortRetry(RetryPolicy policy, Scheduler scheduler, ServiceLog log) {
+    static RetryBackoffSpec shortRetry(RetryPolicy policy, Scheduler scheduler) {
         return Retry.backoff(policy.maxRetries(), policy.minBackoff())
                 .maxBackoff(policy.maxBackoff())
                 .jitter(policy.jitter())
                 .scheduler(scheduler)
                 .filter(RefreshJob::isTransient)
-                .doBeforeRetryAsync(signal -> serverAskedToWait(policy, signal.failure())
+                .doAfterRetryAsync(signal -> serverAskedToWait(policy, signal.failure())
                         .map(wait -> Mono.delay(wait, scheduler).then())
                         .orElse(Mono.empty()))
-                .doBeforeRetry(signal -> log.retrying(signal.totalRetries() + 1, policy.maxRetries(), signal.failure()))
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
+    }
+
+    /** Reactor has scheduled the backoff delay before the next attempt: reports when that attempt is due. */
+    private void retryingIn(long backoffMillis) {
+        Throwable failure = lastFailure;
+        if (failure == null) {
+            return;
+        }
+        long wait = backoffMillis + serverAskedToWait(context.policy(), failure).map(Duration::toMillis).orElse(0L);
+        long at = context.clock().now(TimeUnit.MILLISECONDS) + wait;
+        nextAttemptAt = at;
+        context.outcome().retrying(this, failure, at);
     }
 
     private static Optional<Duration> serverAskedToWait(RetryPolicy policy, Throwable e) {
@@ -100,7 +138,7 @@ final class RefreshJob {
         return e instanceof TokenEndpointException te ? te.failure().isTransient() : e instanceof CredentialBusyException;
     }
 
-    /** What callers join. */
+    /** What callers join: one instance per job. */
     Mono<AccessToken> shared() {
         return shared;
     }
@@ -131,5 +169,57 @@ final class RefreshJob {
     /** Epoch ms of this job's first failed attempt, or {@link #NO_FAILURE}. */
     long firstFailureAt() {
         return firstFailureAt;
+    }
+
+    /** Epoch ms of the retry the short retry has scheduled, or {@link #NO_RETRY}. */
+    long nextAttemptAt() {
+        return nextAttemptAt;
+    }
+
+    /**
+     * The service's scheduler as the short retry sees it: the same clock and timers, and each
+     * delay scheduled on it (Reactor's jittered backoff) is told to {@code onDelay} first. Never
+     * disposes the service's scheduler.
+     */
+    static final class BackoffClock implements Scheduler {
+        private final Scheduler scheduler;
+        private final LongConsumer onDelay;
+
+        /** @param onDelay takes each delay in ms, before it is scheduled */
+        BackoffClock(Scheduler scheduler, LongConsumer onDelay) {
+            this.scheduler = scheduler;
+            this.onDelay = onDelay;
+        }
+
+        @Override
+        public Disposable schedule(Runnable task) {
+            return scheduler.schedule(task);
+        }
+
+        @Override
+        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+            onDelay.accept(unit.toMillis(delay));
+            return scheduler.schedule(task, delay, unit);
+        }
+
+        @Override
+        public long now(TimeUnit unit) {
+            return scheduler.now(unit);
+        }
+
+        @Override
+        public Worker createWorker() {
+            return scheduler.createWorker();
+        }
+
+        @Override
+        public void dispose() {
+            // The service's scheduler is not this view's to dispose.
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return scheduler.isDisposed();
+        }
     }
 }

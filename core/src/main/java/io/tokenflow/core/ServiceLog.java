@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -17,7 +18,8 @@ import reactor.util.context.Context;
  * What one service tells its operators: every log line of the engine, on the logger
  * {@code io.tokenflow.core.TokenService}, each starting with the service's name. The lines are
  * the table in {@code docs/operations.md} ("Logging"). Never a token or a secret: only the client
- * id, the endpoint, the store's description and {@link TokenFailure}s.
+ * id, the endpoint, the store's description and {@link TokenFailure}s (with their remediation
+ * hints). Durations as people read them ({@code 9m 59s}).
  *
  * <p>Every line also carries the client as SLF4J key-values, {@value #CLIENT_ID} and
  * {@value #ENDPOINT_HOST}, so that a JSON encoder shows them as fields. The credential store's
@@ -39,7 +41,6 @@ final class ServiceLog {
 
     private final String name;
     private final String clientId;
-    private final String endpoint;
     private final String host;
     private final String store;
     private final Map<String, String> keyValues;
@@ -51,7 +52,6 @@ final class ServiceLog {
     ServiceLog(String name, String clientId, URI endpoint, String store) {
         this.name = name;
         this.clientId = clientId;
-        this.endpoint = endpoint.toString();
         this.host = String.valueOf(endpoint.getHost());
         this.store = store;
         Map<String, String> keys = new LinkedHashMap<>();
@@ -70,7 +70,10 @@ final class ServiceLog {
         return log.atLevel(level).addKeyValue(CLIENT_ID, clientId).addKeyValue(ENDPOINT_HOST, host);
     }
 
-    /** INFO for every status change but to {@code STOPPED}. */
+    /**
+     * INFO for every status change but to {@code STOPPED}, and but those a failure line has
+     * already told ({@link #permanentFailure}, {@link #ceilingReached}).
+     */
     void moved(Status from, Status to, WorkloadState state) {
         if (to != Status.STOPPED) {
             at(Level.INFO).log("{}: {} -> {}{}", name, from, to, state.lastFailure().map(f -> " (" + f + ")").orElse(""));
@@ -78,22 +81,83 @@ final class ServiceLog {
     }
 
     /**
-     * A failed refresh that moved {@code from} to {@code to}: ERROR with the remediation hint for a
-     * permanent failure, ERROR when the ceiling ends a streak, DEBUG when the status stays.
+     * The line of a failed job that moves the service as {@code next} says: ERROR for a permanent
+     * failure and for the ceiling (each also tells the move to {@code UNAUTHENTICATED}), WARN for
+     * the first failure of a streak, DEBUG for one more failure in the same status.
+     *
+     * @param firstOfStreak whether no failure of the streak came before
+     * @param streak how long the failure streak has lasted
+     * @param now epoch ms, for the time to the next attempt
+     * @return whether the line told the move, so that it is not logged again
+     */
+    boolean failed(Status from, Transitions.Next next, TokenFailure failure, boolean firstOfStreak, int failures,
+                   Duration streak, Duration ceiling, long now) {
+        if (!failure.isTransient()) {
+            permanentFailure(from, failure);
+            return true;
+        }
+        if (next.to() == Status.UNAUTHENTICATED && from != Status.UNAUTHENTICATED) {
+            ceilingReached(from, failure, failures, streak, ceiling);
+            return true;
+        }
+        if (firstOfStreak) {
+            firstFailure(failure, next.hasAttempt() ? Duration.ofMillis(next.attemptAt() - now) : null);
+        } else if (next.to() == from && from != Status.UNAUTHENTICATED) {
+            stillFailing(from, failures, failure);
+        }
+        return false;
+    }
+
+    /**
+     * ERROR, once per permanent failure, with the move it causes and the remediation hint: the
+     * only line for it (the move is not logged again).
+     */
+    void permanentFailure(Status from, TokenFailure failure) {
+        at(Level.ERROR).log("{}: {}permanent failure, no more token requests until the credential changes or refresh() is called: {}{}",
+                name, from == Status.UNAUTHENTICATED ? "" : from + " -> " + Status.UNAUTHENTICATED + ": ", failure, toFix(failure));
+    }
+
+    /**
+     * ERROR: transient failures have gone on past the ceiling; the only line for the move to
+     * {@code UNAUTHENTICATED}.
      *
      * @param streak how long the failure streak has lasted
      */
-    void failed(Status from, Status to, TokenFailure failure, int failures, Duration streak, Duration ceiling) {
-        if (!failure.isTransient()) {
-            at(Level.ERROR).log("{}: permanent failure, no more token requests until the credential changes or refresh() "
-                    + "is called: {}. To fix: {}", name, failure, Remediation.hint(failure, clientId, endpoint, store));
-        } else if (to == Status.UNAUTHENTICATED && from != Status.UNAUTHENTICATED) {
-            at(Level.ERROR).log("{}: token requests have failed for {} ({} attempts), past the ceiling of {}; giving up "
-                    + "until the credential changes or refresh() is called. Last failure: {}",
-                    name, streak, failures, ceiling, failure);
-        } else if (to != Status.UNAUTHENTICATED && from == to) {
-            at(Level.DEBUG).log("{}: still {} after {} failures: {}", name, to, failures, failure);
+    void ceilingReached(Status from, TokenFailure failure, int failures, Duration streak, Duration ceiling) {
+        at(Level.ERROR).log("{}: {} -> {}: token requests have failed for {} ({} attempts), past the ceiling of {}; giving up "
+                + "until the credential changes or refresh() is called. Last failure: {}{}", name, from, Status.UNAUTHENTICATED,
+                Durations.readable(streak), failures, Durations.readable(ceiling), failure, toFix(failure));
+    }
+
+    /**
+     * WARN, once per failure streak: its first failure (transient), when the next attempt is
+     * due, and the hint when there is one.
+     *
+     * @param nextIn until the next attempt; {@code null} when none is scheduled
+     */
+    void firstFailure(TokenFailure failure, @Nullable Duration nextIn) {
+        at(Level.WARN).log("{}: token request failed: {}; {}{}", name, failure,
+                nextIn == null ? "no attempt scheduled" : "next attempt in " + Durations.readable(nextIn), toFix(failure));
+    }
+
+    /**
+     * A failed attempt that the short retry retries in {@code nextIn}: WARN with its hint when it is
+     * the first failure of a streak ({@link #firstFailure}), else DEBUG.
+     *
+     * @param retry the retry to come, from 1
+     */
+    void retrying(boolean firstOfStreak, int retry, int maxRetries, TokenFailure failure, Duration nextIn) {
+        if (firstOfStreak) {
+            firstFailure(failure, nextIn);
+        } else {
+            at(Level.DEBUG).log("{}: token request failed, retry {} of {} in {}: {}", name, retry, maxRetries, Durations.readable(nextIn),
+                    failure);
         }
+    }
+
+    /** DEBUG: another failure that leaves the status as it is. */
+    void stillFailing(Status status, int failures, TokenFailure failure) {
+        at(Level.DEBUG).log("{}: still {} after {} failures: {}", name, status, failures, failure);
     }
 
     void expiredWhileFailing() {
@@ -123,11 +187,6 @@ final class ServiceLog {
         at(Level.DEBUG).log("{}: refreshing ahead of expiry", name);
     }
 
-    /** DEBUG for each retry of the short retry. */
-    void retrying(long retry, int maxRetries, Throwable failure) {
-        at(Level.DEBUG).log("{}: token request failed, retry {} of {}: {}", name, retry, maxRetries, failure.getMessage());
-    }
-
     /** INFO: a refresh token was turned down and the client uses its own grant instead. */
     void fallingBackToOwnGrant(Throwable refused) {
         at(Level.INFO).log("{}: the refresh token was refused ({}); using the client's own grant instead", name,
@@ -140,5 +199,9 @@ final class ServiceLog {
 
     void stoppedWatching(Throwable error) {
         at(Level.WARN).log("{}: stopped watching {}: {}", name, store, error.toString());
+    }
+
+    private static String toFix(TokenFailure failure) {
+        return failure.remediation().map(hint -> ". To fix: " + hint).orElse("");
     }
 }

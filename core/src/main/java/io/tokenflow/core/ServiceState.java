@@ -155,12 +155,34 @@ record ServiceState(WorkloadState state, @Nullable Credential credential, @Nulla
     }
 
     /**
-     * The held token expired while refreshing fails: {@code AUTH_RETRYING}, nothing is served, the
-     * job in flight goes on.
+     * An attempt of the job in flight failed with {@code error} and its short retry makes the next
+     * one at {@code nextAttemptAt} (epoch ms): the streak goes on (or starts) from
+     * {@code streakStart}. {@code STARTING} and {@code AUTH_RETRYING} show the failure, the count
+     * and the next attempt at once; {@code RUNNING}, whose token is still served, shows nothing
+     * until the short retry ends.
+     *
+     * @param failures failed attempts of the streak, this one included
      */
-    ServiceState expired(Instant now, int failures, long streakStart) {
-        WorkloadState authRetrying = new WorkloadState(Status.AUTH_RETRYING, now, Optional.empty(), state.lastFailure(),
-                state.nextAttemptAt(), failures);
+    ServiceState retrying(TokenEndpointException error, int failures, long streakStart, long nextAttemptAt) {
+        WorkloadState shown = state;
+        if (status() == Status.STARTING || status() == Status.AUTH_RETRYING) {
+            shown = new WorkloadState(status(), state.since(), state.tokenExpiresAt(), Optional.of(error.failure()),
+                    Optional.of(Instant.ofEpochMilli(nextAttemptAt)), failures);
+        }
+        return new ServiceState(shown, credential, hot, validUntil, generation, job, rejected, rejections, streakStart, error);
+    }
+
+    /**
+     * The held token expired while refreshing fails: {@code AUTH_RETRYING}, nothing is served, the
+     * job in flight goes on. It shows the streak's last failure and the next attempt: the
+     * scheduled one, or the retry of the job in flight.
+     *
+     * @param retryAt epoch ms of the retry the job in flight has scheduled, or {@link RefreshJob#NO_RETRY}
+     */
+    ServiceState expired(Instant now, int failures, long streakStart, long retryAt) {
+        Optional<TokenFailure> failure = lastError != null ? Optional.of(lastError.failure()) : state.lastFailure();
+        Optional<Instant> next = retryAt != RefreshJob.NO_RETRY ? Optional.of(Instant.ofEpochMilli(retryAt)) : state.nextAttemptAt();
+        WorkloadState authRetrying = new WorkloadState(Status.AUTH_RETRYING, now, Optional.empty(), failure, next, failures);
         return new ServiceState(authRetrying, credential, null, NO_TOKEN, generation, job, rejected, rejections, streakStart, lastError);
     }
 

@@ -1,12 +1,17 @@
 package io.tokenflow.core;
 
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.tokenflow.core.AnswerParser.Parsed;
 import io.tokenflow.core.AnswerParser.Refused;
 import io.tokenflow.core.AnswerParser.Token;
 import io.tokenflow.core.store.Credential;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -109,24 +114,44 @@ final class TokenEndpointClient implements TokenEndpoint {
         return Mono.error(failure(((Refused) parsed).failure(), null));
     }
 
-    /** A failure before a complete answer, classified; its message and kept cause never quote a secret. */
+    /**
+     * A failure before a complete answer, classified, its origin chosen by the exception's type;
+     * its message and kept cause never quote a secret, and never what Netty quotes of the server's
+     * bytes (the hex dump of a plain-text answer to a TLS handshake, an HTTP/2 frame).
+     */
     private TokenEndpointException transportFailure(Throwable error, Redactor redactor) {
         FailureKind kind = settings.classifier().classifyTransportError(error);
-        boolean tls = hasCause(error, SSLException.class);
+        String where = EndpointSettings.hostAndPort(settings.uri());
+        FailureOrigin origin = hasCause(error, SSLException.class) ? FailureOrigin.TLS : FailureOrigin.TRANSPORT;
+        Http2Exception http2 = cause(error, Http2Exception.class);
         String message;
         if (error instanceof TimeoutException) {
             message = "no complete answer within " + exchangeTimeout.toMillis() + " ms";
         } else if (error instanceof ReadTimeoutException) {
             message = "no answer within the response timeout of " + settings.responseTimeout().toMillis() + " ms";
+        } else if (hasCause(error, NotSslRecordException.class) || hasCause(error, PlainTextAnswer.NotTlsException.class)) {
+            origin = FailureOrigin.NOT_TLS;
+            message = "TLS handshake failed: " + where + " answered in plain text, not TLS (https:// to a plain-HTTP port?)";
+        } else if (hasCause(error, ConnectException.class) && !hasCause(error, ConnectTimeoutException.class)) {
+            origin = FailureOrigin.CONNECT_REFUSED;
+            message = "connection refused by " + where + " (nothing listens there)";
+        } else if (hasCause(error, UnknownHostException.class)) {
+            origin = FailureOrigin.UNKNOWN_HOST;
+            message = "the host name " + settings.uri().getHost() + " does not resolve (DNS)";
+        } else if (http2 != null) {
+            // Netty's text may quote the server's bytes (a hex dump, a header): only the error code is shown.
+            message = "HTTP/2 with the token endpoint failed (" + http2.error() + "): the answer is not valid HTTP/2 "
+                    + "(a server that does not speak HTTP/2 on this port?)";
         } else {
-            message = (tls ? "TLS with the token endpoint failed: " : "no complete answer from the token endpoint: ")
+            message = (origin == FailureOrigin.TLS ? "TLS with the token endpoint failed: " : "no complete answer from the token endpoint: ")
                     + redactor.apply(Redactor.safeMessage(error));
         }
         // The cause is kept for its stack trace unless a message in it quotes a secret (a server
-        // can put anything in a status line that a decoder then quotes).
-        return failure(TokenFailure.of(tls ? FailureOrigin.TLS : FailureOrigin.TRANSPORT, kind, message),
-                redactor.anyIn(error) ? null : error);
+        // can put anything in a status line that a decoder then quotes) or the server's bytes.
+        boolean quotesServer = origin == FailureOrigin.NOT_TLS || http2 != null || redactor.anyIn(error);
+        return failure(TokenFailure.of(origin, kind, message), quotesServer ? null : error);
     }
+
 
     private TokenEndpointException failure(TokenFailure failure, @Nullable Throwable cause) {
         return TokenEndpointException.of(failure, endpoint(), clientId(), cause);
@@ -137,12 +162,16 @@ final class TokenEndpointClient implements TokenEndpoint {
     }
 
     private static boolean hasCause(Throwable error, Class<? extends Throwable> type) {
+        return cause(error, type) != null;
+    }
+
+    private static <T extends Throwable> @Nullable T cause(Throwable error, Class<T> type) {
         int depth = 0;
         for (Throwable t = error; t != null && depth < MAX_CAUSES; t = t.getCause(), depth++) {
             if (type.isInstance(t)) {
-                return true;
+                return type.cast(t);
             }
         }
-        return false;
+        return null;
     }
 }

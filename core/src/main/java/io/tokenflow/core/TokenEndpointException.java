@@ -16,7 +16,8 @@ public final class TokenEndpointException extends TokenflowException {
 
     private TokenEndpointException(TokenFailure failure, URI endpoint, @Nullable String clientId,
                                    @Nullable Throwable cause) {
-        super("token request failed: " + failure + source(endpoint, clientId), endpoint, clientId, cause, true);
+        super("token request failed: " + failure + failure.remediation().map(hint -> ". To fix: " + hint).orElse("")
+                + source(endpoint, clientId), endpoint, clientId, cause, true);
         this.failure = failure;
     }
 
@@ -31,5 +32,19 @@ public final class TokenEndpointException extends TokenflowException {
 
     public TokenFailure failure() {
         return failure;
+    }
+
+    /**
+     * This failure as {@code remediated} (the same one with its hint attached): same cause and
+     * stack trace; itself when the hint adds nothing.
+     */
+    TokenEndpointException remediated(TokenFailure remediated) {
+        if (remediated == failure) {
+            return this;
+        }
+        TokenEndpointException copy = new TokenEndpointException(remediated, endpoint().orElseThrow(), clientId().orElse(null),
+                getCause());
+        copy.setStackTrace(getStackTrace());
+        return copy;
     }
 }

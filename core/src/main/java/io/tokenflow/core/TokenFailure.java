@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * What went wrong at the token endpoint, without secrets: the kind, the HTTP status and the
  * RFC 6749 {@code error} code when there was an answer, the server's {@code Retry-After} when it
- * sent one, and a short message for people.
+ * sent one, a short message for people, and, when the service knows one, the operator's hint of
+ * what to fix ({@link #remediation()}).
  */
 public final class TokenFailure {
 
@@ -21,15 +22,17 @@ public final class TokenFailure {
     private final @Nullable String oauthError;
     private final @Nullable Duration retryAfter;
     private final String message;
+    private final @Nullable String remediation;
 
     private TokenFailure(FailureKind kind, FailureOrigin origin, int httpStatus, @Nullable String oauthError,
-                         @Nullable Duration retryAfter, String message) {
+                         @Nullable Duration retryAfter, String message, @Nullable String remediation) {
         this.kind = kind;
         this.origin = origin;
         this.httpStatus = httpStatus;
         this.oauthError = oauthError;
         this.retryAfter = retryAfter;
         this.message = message;
+        this.remediation = remediation;
     }
 
     /**
@@ -47,7 +50,7 @@ public final class TokenFailure {
             throw new IllegalArgumentException("not an HTTP status: " + httpStatus);
         }
         return new TokenFailure(Objects.requireNonNull(kind, "kind"), FailureOrigin.ANSWER, httpStatus,
-                oauthError == null ? null : clean(oauthError), retryAfter, clean(message));
+                oauthError == null ? null : clean(oauthError), retryAfter, clean(message), null);
     }
 
     /** A failure without an HTTP answer: connect, timeout, TLS, truncated body. */
@@ -60,7 +63,12 @@ public final class TokenFailure {
         if (origin == FailureOrigin.ANSWER) {
             throw new IllegalArgumentException("a failure with an answer has an HTTP status: use answer(..)");
         }
-        return new TokenFailure(Objects.requireNonNull(kind, "kind"), origin, -1, null, null, clean(message));
+        return new TokenFailure(Objects.requireNonNull(kind, "kind"), origin, -1, null, null, clean(message), null);
+    }
+
+    /** This failure with the operator's hint; {@code null}: none. */
+    TokenFailure withRemediation(@Nullable String hint) {
+        return new TokenFailure(kind, origin, httpStatus, oauthError, retryAfter, message, hint);
     }
 
     public FailureKind kind() {
@@ -96,6 +104,18 @@ public final class TokenFailure {
         return message;
     }
 
+    /**
+     * What an operator should check or fix, chosen by where the failure arose and its HTTP status
+     * (never by its text): for a permanent failure always (which credential or setting to fix),
+     * for a transient one when its cause is recognizable (a wrong URL answering 404, a refused
+     * connection, {@code https} to a plain-HTTP port, a gateway's 403). Empty for a failure that
+     * passes by itself (a 503, a timeout). Names the client id, the endpoint or the credential
+     * store, never a secret.
+     */
+    public Optional<String> remediation() {
+        return Optional.ofNullable(remediation);
+    }
+
     @Override
     public String toString() {
         StringBuilder s = new StringBuilder("TokenFailure[").append(kind);
@@ -106,7 +126,7 @@ public final class TokenFailure {
             s.append(", error=").append(oauthError);
         }
         if (retryAfter != null) {
-            s.append(", retryAfter=").append(retryAfter);
+            s.append(", retryAfter=").append(Durations.readable(retryAfter));
         }
         return s.append(", ").append(message).append(']').toString();
     }

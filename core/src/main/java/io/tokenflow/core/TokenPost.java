@@ -3,6 +3,7 @@ package io.tokenflow.core;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
@@ -43,7 +44,10 @@ final class TokenPost {
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
                 .responseTimeout(settings.responseTimeout())
-                .doOnChannelInit((observer, channel, remote) -> UnreadableAnswer.guard(channel.pipeline()));
+                // At init for HTTP/1.1 and TLS; at each request for a codec that ALPN put in place later, and
+                // for an HTTP/2 stream (its own channel, which init and connect never see).
+                .doOnChannelInit((observer, channel, remote) -> guard(channel.pipeline()))
+                .doOnRequest((request, connection) -> guard(connection.channel().pipeline()));
     }
 
     /** POSTs {@code request}; one answer per subscription. Errors only for a failure before a complete answer. */
@@ -76,6 +80,12 @@ final class TokenPost {
                                     e -> Mono.just(Answer.oversized(status, headers, "more than " + maxResponseBytes + " bytes")));
                 })
                 .next();
+    }
+
+    /** The handlers that keep what Netty quotes of the server's bytes out of errors and logs. */
+    private static void guard(ChannelPipeline pipeline) {
+        PlainTextAnswer.guard(pipeline);
+        UnreadableAnswer.guard(pipeline);
     }
 
     int maxResponseBytes() {

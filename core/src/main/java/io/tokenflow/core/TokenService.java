@@ -39,9 +39,9 @@ import reactor.netty.http.client.HttpClient;
  * {@link WorkloadState}s.
  *
  * <p>The service starts its first fetch when built. Thread-safe. Time comes from the builder's
- * {@link Scheduler}.
+ * {@link Scheduler}. {@link #close()} is {@link #dispose()}, for try-with-resources.
  */
-public final class TokenService implements Disposable {
+public final class TokenService implements Disposable, AutoCloseable {
 
     private final Engine engine;
     private final Scheduler clock;
@@ -63,13 +63,26 @@ public final class TokenService implements Disposable {
      * <ul>
      *   <li>{@code RUNNING}, {@code DEGRADED}: the held token, at once (the same {@code Mono}
      *       instance for every call until the token changes).</li>
-     *   <li>{@code STARTING}, or the held token just expired: joins the one refresh in flight
-     *       (short retry included; bound the wait with {@code token().timeout(..)}).</li>
+     *   <li>{@code STARTING}: joins the first fetch (short retry included), until
+     *       {@link Builder#startupTimeout(Duration) startupTimeout} after the service started
+     *       (default 10 s); then fails with {@link TokenUnavailableException} (the last failure, the
+     *       next attempt) while the service goes on trying.</li>
+     *   <li>The held token just expired: joins the one refresh in flight (short retry included;
+     *       bound the wait with {@code token().timeout(..)}).</li>
      *   <li>{@code AUTH_RETRYING}, {@code UNAUTHENTICATED}, {@code STOPPED}: fails at once with
      *       {@link TokenUnavailableException}, without a request.</li>
      * </ul>
      * Errors: only {@link TokenUnavailableException}, whose cause is the last
      * {@link TokenEndpointException} when there was one.
+     *
+     * <p><b>Do not {@code block()} it on a non-blocking thread</b> (a Netty event loop, a
+     * {@code Schedulers.parallel()} worker, inside a WebFlux handler). While a token is held the
+     * {@code Mono} is complete and {@code block()} happens to return at once, but at a cold start,
+     * at expiry or during {@link #refresh()} it would have to wait for the token endpoint: it
+     * then fails with an {@code IllegalStateException} that says so. Chain the call
+     * ({@code token().flatMap(token -> ...)}), let {@code TokenExchangeFilter} or
+     * {@code ReactorNettyTokens} add the token, or block only where a thread may wait (main,
+     * {@code Schedulers.boundedElastic()}).
      */
     public Mono<AccessToken> token() {
         ServiceState s = engine.current();
@@ -136,6 +149,12 @@ public final class TokenService implements Disposable {
     @Override
     public void dispose() {
         engine.dispose();
+    }
+
+    /** {@link #dispose()}: for try-with-resources. Idempotent; throws nothing. */
+    @Override
+    public void close() {
+        dispose();
     }
 
     @Override
@@ -227,6 +246,18 @@ public final class TokenService implements Disposable {
             return this;
         }
 
+        /**
+         * How long callers of {@link TokenService#token()} wait for the first token, counted from
+         * {@link #build()} (default 10 s; at most 3650 days). After it they fail with
+         * {@link TokenUnavailableException} (the last failure, the next attempt) while the service
+         * goes on trying; a caller that comes later fails at once while the service is still
+         * {@code STARTING}. Time of the builder's scheduler.
+         */
+        public Builder startupTimeout(Duration startupTimeout) {
+            engine = engine.withStartupTimeout(Objects.requireNonNull(startupTimeout, "startupTimeout"));
+            return this;
+        }
+
         /** How transient failures are retried (default {@link RetryPolicy#defaults()}, read at {@link #build()}). */
         public Builder retryPolicy(RetryPolicy retryPolicy) {
             engine = engine.withPolicy(retryPolicy);
@@ -315,7 +346,9 @@ public final class TokenService implements Disposable {
             EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler()).validated();
             TokenEndpoint wire = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
             EventFeed events = new EventFeed(engine.scheduler());
-            Engine built = new Engine(engine, new ObservedEndpoint(wire, events, engine.scheduler()), events);
+            EngineSettings settings = engine.withStore(engine.effectiveStore());
+            Remediation remediation = Remediation.forService(wire.clientId(), wire.endpoint(), settings.effectiveStore().describe());
+            Engine built = new Engine(settings, new ObservedEndpoint(wire, events, engine.scheduler(), remediation), events);
             TokenService service = new TokenService(built, engine.scheduler(), events);
             built.start();
             return service;

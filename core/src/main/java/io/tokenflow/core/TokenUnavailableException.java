@@ -7,8 +7,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * No token can be had now: the service is {@code AUTH_RETRYING}, {@code UNAUTHENTICATED} or
- * {@code STOPPED}, or the fetch a caller waited for failed. Thrown at once, without a request;
- * the cause is the last {@link TokenEndpointException} when there was one.
+ * {@code STOPPED}, the fetch a caller waited for failed, or the first token did not come within
+ * {@code startupTimeout} ({@code STARTING}, while the service goes on trying). Thrown without a
+ * request; the cause is the last {@link TokenEndpointException} when there was one. The message
+ * says the status, when the next attempt is due, the last failure and its remediation hint.
  *
  * <p>It has no stack trace (it is a status answer handed to many callers, not a bug report)
  * and ignores {@code addSuppressed}, so sharing it cannot leak memory.
@@ -34,8 +36,11 @@ public final class TokenUnavailableException extends TokenflowException {
                                                @Nullable URI endpoint, @Nullable String clientId,
                                                @Nullable Throwable cause) {
         String message = "no access token available: " + state.status()
-                + (retryAfter == null ? "" : ", next attempt in " + retryAfter)
-                + state.lastFailure().map(f -> ", last failure: " + f).orElse("")
+                + (state.status() == WorkloadState.Status.STARTING && state.lastFailure().isEmpty()
+                        ? ", the first token request is still under way" : "")
+                + (retryAfter == null ? "" : ", next attempt in " + Durations.readable(retryAfter))
+                + state.lastFailure().map(f -> ", last failure: " + f + f.remediation().map(hint -> ". To fix: " + hint).orElse(""))
+                        .orElse("")
                 + source(endpoint, clientId);
         return new TokenUnavailableException(message, state, retryAfter, endpoint, clientId, cause);
     }

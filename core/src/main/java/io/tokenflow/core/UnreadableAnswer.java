@@ -7,6 +7,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.DecoderResultProvider;
+import io.netty.handler.codec.http.HttpClientCodec;
 import reactor.netty.NettyPipeline;
 
 /**
@@ -25,9 +26,18 @@ final class UnreadableAnswer extends ChannelInboundHandlerAdapter {
     static final String NAME = "tokenflow.unreadableAnswer";
     private static final UnreadableAnswer INSTANCE = new UnreadableAnswer();
 
-    /** Adds the handler after the HTTP/1.1 codec, when there is one (HTTP/2 is negotiated later and not covered). */
+    /**
+     * Adds the handler after the codec that turns bytes into HTTP objects, once: the HTTP/1.1 codec
+     * (also when ALPN put it in place), or, on an HTTP/2 stream, the frame-to-HTTP/1.1 converter.
+     * The HTTP/2 connection's own frame codec, which makes no HTTP objects, is left alone.
+     */
     static void guard(ChannelPipeline pipeline) {
-        if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(NAME) == null) {
+        if (pipeline.get(NAME) != null) {
+            return;
+        }
+        if (pipeline.get(NettyPipeline.H2ToHttp11Codec) != null) {
+            pipeline.addAfter(NettyPipeline.H2ToHttp11Codec, NAME, INSTANCE);
+        } else if (pipeline.get(NettyPipeline.HttpCodec) instanceof HttpClientCodec) {
             pipeline.addAfter(NettyPipeline.HttpCodec, NAME, INSTANCE);
         }
     }

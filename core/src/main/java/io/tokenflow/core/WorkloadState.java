@@ -49,4 +49,21 @@ public record WorkloadState(Status status, Instant since, Optional<Instant> toke
             throw new IllegalArgumentException("consecutiveFailures < 0: " + consecutiveFailures);
         }
     }
+
+    /**
+     * For people: {@code WorkloadState[STARTING since 2026-11-22T15:00:00Z, last failure
+     * TokenFailure[...], next attempt at 2026-11-22T15:00:05Z, 1 consecutive failure]}; what is
+     * absent is left out.
+     */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("WorkloadState[").append(status).append(" since ").append(since);
+        tokenExpiresAt.ifPresent(at -> s.append(", token expires at ").append(at));
+        lastFailure.ifPresent(failure -> s.append(", last failure ").append(failure));
+        nextAttemptAt.ifPresent(at -> s.append(", next attempt at ").append(at));
+        if (consecutiveFailures > 0) {
+            s.append(", ").append(consecutiveFailures).append(consecutiveFailures == 1 ? " consecutive failure" : " consecutive failures");
+        }
+        return s.append(']').toString();
+    }
 }

@@ -101,6 +101,17 @@ class ConfigurationTest {
     }
 
     @Test
+    void aStartupTimeoutThatIsNotPositiveOrAbsurdIsRefusedAtTheCall() {
+        assertThatThrownBy(() -> valid().startupTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("startupTimeout");
+        assertThatThrownBy(() -> valid().startupTimeout(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("startupTimeout");
+        assertThatThrownBy(() -> valid().startupTimeout(Duration.ofDays(100_000))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("3650 days");
+        assertThatThrownBy(() -> valid().startupTimeout(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     void clientSecretPostWithoutASecretIsAnIllegalState() {
         assertThatThrownBy(() -> TokenService.builder().tokenEndpoint(LOOPBACK).clientId("public").refreshToken("rt")
                 .clientSecretPost().build())

@@ -11,14 +11,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Holds the table "Permanent errors and their remediation" in {@code docs/operations.md} against
- * {@link Remediation}: every documented hint is the one the code gives for that failure, and every
- * hint the code can give is documented.
+ * Holds the tables "Permanent errors and their remediation" and "Transient failures with a hint"
+ * in {@code docs/operations.md} against {@link Remediation}: every documented hint is the one the
+ * code gives for that failure, and every hint the code can give is documented.
  */
 class RemediationDocsTest {
 
     private static final Path OPERATIONS = Path.of("..", "docs", "operations.md");
     private static final String HEADING = "## Permanent errors and their remediation";
+    private static final String TRANSIENT_HEADING = "## Transient failures with a hint";
 
     /** The table's first column -> a failure of that kind. */
     private static final Map<String, TokenFailure> CASES = new LinkedHashMap<>();
@@ -39,12 +40,65 @@ class RemediationDocsTest {
                 TokenFailure.noAnswer(FailureKind.PERMANENT, "connection refused"));
     }
 
+    /** The transient table's first column -> a failure of that kind. */
+    private static final Map<String, TokenFailure> TRANSIENT_CASES = new LinkedHashMap<>();
+
+    static {
+        TRANSIENT_CASES.put("HTTP 404 or 405 without an OAuth `error`", transientAnswer(404));
+        TRANSIENT_CASES.put("HTTP 401 or 403 without an OAuth `error`", transientAnswer(403));
+        TRANSIENT_CASES.put("HTTP 3xx", transientAnswer(301));
+        TRANSIENT_CASES.put("HTTP 2xx that is not a token response", transientAnswer(200));
+        TRANSIENT_CASES.put("connection refused", TokenFailure.of(FailureOrigin.CONNECT_REFUSED, FailureKind.TRANSIENT, "refused"));
+        TRANSIENT_CASES.put("the host name does not resolve",
+                TokenFailure.of(FailureOrigin.UNKNOWN_HOST, FailureKind.TRANSIENT, "unknown host"));
+        TRANSIENT_CASES.put("`https://` to a plain-HTTP port", TokenFailure.of(FailureOrigin.NOT_TLS, FailureKind.TRANSIENT, "plain"));
+    }
+
+    @Test
+    void everyDocumentedTransientHintIsTheOneTheCodeGives() throws IOException {
+        Map<String, String> documented = documentedHints(TRANSIENT_HEADING);
+
+        assertThat(documented.keySet()).as("rows of the table").containsExactlyElementsOf(TRANSIENT_CASES.keySet());
+        TRANSIENT_CASES.forEach((row, failure) -> assertThat(hint(failure)).as("hint for %s", row).isEqualTo(documented.get(row)));
+    }
+
+    /** Every status without an OAuth error, and every origin: each hint given is a documented one, up to the status number. */
+    @Test
+    void everyTransientHintTheCodeCanGiveIsDocumented() throws IOException {
+        List<String> documented = List.copyOf(documentedHints(TRANSIENT_HEADING).values());
+        List<TokenFailure> failures = new java.util.ArrayList<>();
+        for (int status = 100; status <= 599; status++) {
+            failures.add(transientAnswer(status));
+        }
+        for (FailureOrigin origin : FailureOrigin.values()) {
+            if (origin != FailureOrigin.ANSWER) {
+                failures.add(TokenFailure.of(origin, FailureKind.TRANSIENT, "failed"));
+            }
+        }
+        for (TokenFailure failure : failures) {
+            PLACEHOLDERS.hint(failure).ifPresent(hint -> assertThat(documented)
+                    .as("documented hint for %s", failure)
+                    .anySatisfy(doc -> assertThat(hint.replaceAll("HTTP \\d{3}", "HTTP n"))
+                            .isEqualTo(doc.replaceAll("HTTP \\d{3}", "HTTP n"))));
+        }
+    }
+
+    @Test
+    void anOutageHasNoHint() {
+        assertThat(PLACEHOLDERS.hint(transientAnswer(503))).isEmpty();
+        assertThat(PLACEHOLDERS.hint(transientAnswer(429))).isEmpty();
+        assertThat(PLACEHOLDERS.hint(TokenFailure.answer(FailureKind.TRANSIENT, 404, "temporarily_unavailable", null, "x")))
+                .as("an OAuth error came from the authorization server itself").isEmpty();
+        assertThat(PLACEHOLDERS.hint(TokenFailure.noAnswer(FailureKind.TRANSIENT, "connection refused by 127.0.0.1:1")))
+                .as("the origin decides, not the text").isEmpty();
+    }
+
     @Test
     void everyDocumentedHintIsTheOneTheCodeGives() throws IOException {
         Map<String, String> documented = documentedHints();
 
         assertThat(documented.keySet()).as("rows of the table").containsExactlyElementsOf(CASES.keySet());
-        CASES.forEach((row, failure) -> assertThat(Remediation.hint(failure, "`<id>`", "`<endpoint>`", "`<store>`"))
+        CASES.forEach((row, failure) -> assertThat(hint(failure))
                 .as("hint for %s", row)
                 .isEqualTo(documented.get(row)));
     }
@@ -74,8 +128,14 @@ class RemediationDocsTest {
         assertThat(hint(tlsFailureMentioningTheStore)).startsWith("check the TLS trust store");
     }
 
+    private static final Remediation PLACEHOLDERS = new Remediation("`<id>`", "`<endpoint>`", "`<host>:<port>`", "`<store>`");
+
     private static String hint(TokenFailure failure) {
-        return Remediation.hint(failure, "`<id>`", "`<endpoint>`", "`<store>`");
+        return PLACEHOLDERS.hint(failure).orElseThrow();
+    }
+
+    private static TokenFailure transientAnswer(int status) {
+        return TokenFailure.answer(FailureKind.TRANSIENT, status, null, null, "HTTP " + status + " without an OAuth error");
     }
 
     private static TokenFailure permanentAnswer(int status, String code) {
@@ -84,9 +144,14 @@ class RemediationDocsTest {
 
     /** First column -> second column of the table under {@link #HEADING}. */
     private static Map<String, String> documentedHints() throws IOException {
+        return documentedHints(HEADING);
+    }
+
+    /** First column -> second column of the first table under {@code heading}. */
+    private static Map<String, String> documentedHints(String heading) throws IOException {
         List<String> lines = Files.readAllLines(OPERATIONS);
-        int start = lines.indexOf(HEADING);
-        assertThat(start).as("'%s' in %s", HEADING, OPERATIONS).isNotNegative();
+        int start = lines.indexOf(heading);
+        assertThat(start).as("'%s' in %s", heading, OPERATIONS).isNotNegative();
         Map<String, String> hints = new LinkedHashMap<>();
         boolean inTable = false;
         for (String line : lines.subList(start + 1, lines.size())) {

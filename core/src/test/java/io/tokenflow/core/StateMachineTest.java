@@ -413,8 +413,9 @@ class StateMachineTest extends VirtualTimeEngineTest {
         assertThat(fake.requests()).isEqualTo(1);
     }
 
+    /** An outage is waited out, so it has no hint; a permanent failure has one, in its ERROR line. */
     @Test
-    void onlyPermanentFailuresLogARemediationHint() {
+    void anOutageLogsNoHintAndAPermanentFailureLogsOneAtError() {
         Logger logger = (Logger) LoggerFactory.getLogger(TokenService.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();

@@ -3,7 +3,6 @@ package io.tokenflow.examples;
 import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.store.FileCredentialStore;
-import io.tokenflow.http.ReactorNettyTokens;
 import io.tokenflow.http.StatusRoutes;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.ScriptedAnswer;
@@ -11,14 +10,16 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * The other snippets of README.md and docs/: a shared credential file, Reactor Netty without
- * Spring, status routes, a test against tokenflow-test's embedded authorization server.
+ * The other snippets of README.md and docs/: a shared credential file, a token chained rather than
+ * blocked, status routes, a test against tokenflow-test's embedded authorization server. The
+ * README's "Use" and Reactor Netty snippets live in the applications of {@code src/it}, which are
+ * built from the README's coordinates alone.
  */
 public final class MoreExamples {
 
@@ -36,20 +37,23 @@ public final class MoreExamples {
         return tokens;
     }
 
-    static Mono<String> reactorNetty(TokenService tokens) {
-        // tag::reactor-netty[]
-        HttpClient api = ReactorNettyTokens.bearer(tokens, "api.example.com")
-                .apply(HttpClient.create().baseUrl("https://api.example.com"));
-
-        return api.get().uri("/orders").responseContent().aggregate().asString();
-        // end::reactor-netty[]
+    static Mono<String> chained(TokenService tokens, WebClient api) {
+        // tag::no-block[]
+        // In a handler, on an event loop: chain the call, never block().
+        Mono<String> orders = tokens.token()
+                .flatMap(token -> api.get().uri("/orders")
+                        .header("Authorization", token.authorizationHeader())
+                        .retrieve()
+                        .bodyToMono(String.class));
+        // end::no-block[]
+        return orders;
     }
 
     static DisposableServer statusRoutes(TokenService tokens) {
         // tag::status[]
         DisposableServer status = HttpServer.create()
                 .port(8081)
-                .route(StatusRoutes.of(Map.of("orders-api", tokens)))   // GET /health, /status, /status/stream
+                .route(StatusRoutes.of(Map.of("orders-api", tokens)))   // GET /health, /health/{name}, /status, /status/stream
                 .bindNow();
         // end::status[]
         return status;

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every Java code block in README.md and docs/ is a tagged region ({@code // tag::name[]} ...
- * {@code // end::name[]}) of a source file in examples/, which the build compiles: so the Java in
- * the docs compiles.
+ * {@code // end::name[]}) of a source file in examples/ (src/main, or the applications of src/it),
+ * which the build compiles: so the Java in the docs compiles.
  */
 class DocsSnippetsTest {
 
@@ -29,6 +29,8 @@ class DocsSnippetsTest {
     @Test
     void everyJavaBlockInTheDocsIsCompiledExampleCode() throws IOException {
         Set<String> compiled = taggedRegions(ROOT.resolve("examples/src/main/java"));
+        // The applications the build makes from the README's coordinates (maven-invoker-plugin).
+        compiled.addAll(taggedRegions(ROOT.resolve("examples/src/it")));
         List<Path> documents = new ArrayList<>();
         documents.add(ROOT.resolve("README.md"));
         try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {

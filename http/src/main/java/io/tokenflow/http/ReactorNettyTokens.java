@@ -8,6 +8,8 @@ import java.net.URI;
 import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
@@ -32,7 +34,8 @@ import reactor.netty.http.client.HttpClientRequest;
  * URL or redirect a request takes.
  *
  * <ul>
- *   <li><b>Hosts.</b> As {@link TokenExchangeFilter}: exact host, case-insensitive, any port.</li>
+ *   <li><b>Hosts.</b> As {@link TokenExchangeFilter}: exact host, case-insensitive, any port; the
+ *       first request to each other host (a redirect, say) is logged at WARN, once.</li>
  *   <li><b>Own credentials win.</b> When the client's headers already hold {@code Authorization},
  *       no token is fetched and that header goes out untouched.</li>
  *   <li><b>Fast fail.</b> Without a token, the request is not sent:
@@ -51,12 +54,16 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
     /** Carries the token from {@code headersWhen} to {@code doOnRequest}; never leaves the client. */
     static final String STASH = "x-tokenflow-pending-authorization";
 
+    private static final Logger log = LoggerFactory.getLogger(ReactorNettyTokens.class);
+
     private final TokenService tokens;
     private final HostAllowList hosts;
+    private final RefusedHosts refused;
 
     private ReactorNettyTokens(TokenService tokens, HostAllowList hosts) {
         this.tokens = tokens;
         this.hosts = hosts;
+        this.refused = new RefusedHosts(log, this, hosts);
     }
 
     /**
@@ -107,8 +114,14 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
             return;
         }
         headers.remove(STASH);
-        if (!headers.contains(HttpHeaderNames.AUTHORIZATION) && hosts.allows(hostOf(request.resourceUrl()))) {
+        if (headers.contains(HttpHeaderNames.AUTHORIZATION)) {
+            return;
+        }
+        String host = hostOf(request.resourceUrl());
+        if (hosts.allows(host)) {
             headers.set(HttpHeaderNames.AUTHORIZATION, pending);
+        } else {
+            refused.refused(host);
         }
     }
 

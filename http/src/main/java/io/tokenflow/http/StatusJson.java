@@ -30,7 +30,7 @@ final class StatusJson {
     /**
      * <pre>{@code
      * {"name": "orders", "status": "AUTH_RETRYING", "since": "...", "tokenExpiresAt": null,
-     *  "lastFailure": {"kind": "TRANSIENT", "httpStatus": 503, "oauthError": null, "message": "..."},
+     *  "lastFailure": {"kind": "TRANSIENT", "httpStatus": 503, "oauthError": null, "message": "...", "remediation": null},
      *  "nextAttemptAt": "...", "consecutiveFailures": 3}
      * }</pre>
      */
@@ -53,6 +53,7 @@ final class StatusJson {
             }
             lastFailure.put("oauthError", f.oauthError().orElse(null));
             lastFailure.put("message", f.message());
+            lastFailure.put("remediation", f.remediation().orElse(null));
         } else {
             node.putNull("lastFailure");
         }
@@ -73,12 +74,23 @@ final class StatusJson {
         return write(array);
     }
 
-    /** {@code {"healthy": false, "services": [state, ...]}} */
+    /** {@code {"healthy": false, "down": ["orders"], "services": [state, ...]}}: {@code down} names the services that hand out no token. */
     static String health(boolean healthy, List<Named> states) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("healthy", healthy);
+        ArrayNode down = node.putArray("down");
+        states.stream().filter(named -> !named.state().status().servesTokens()).forEach(named -> down.add(named.name()));
         ArrayNode services = node.putArray("services");
         states.forEach(named -> services.add(state(named)));
+        return write(node);
+    }
+
+    /** {@code {"error": "no service named 'x'", "services": ["orders", ...]}} */
+    static String unknown(String name, List<String> known) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("error", "no service named '" + name + "'");
+        ArrayNode services = node.putArray("services");
+        known.forEach(services::add);
         return write(node);
     }
 

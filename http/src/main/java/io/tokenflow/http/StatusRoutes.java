@@ -2,6 +2,7 @@ package io.tokenflow.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
@@ -42,12 +43,13 @@ import reactor.netty.http.server.HttpServerRoutes;
  *       <pre>{@code
  * {"name": "orders", "status": "AUTH_RETRYING", "since": "2026-11-22T15:00:00Z",
  *  "tokenExpiresAt": null,
- *  "lastFailure": {"kind": "TRANSIENT", "httpStatus": 503, "oauthError": null, "message": "..."},
+ *  "lastFailure": {"kind": "TRANSIENT", "httpStatus": 503, "oauthError": null, "message": "...",
+ *                  "remediation": null},
  *  "nextAttemptAt": "2026-11-22T15:10:00Z", "consecutiveFailures": 6}
  *       }</pre>
  *       Every key is always present: an absent value is {@code null} (so is {@code httpStatus} of a
- *       failure without an HTTP answer). Instants are ISO-8601 UTC. Nothing in it is a token or a
- *       secret.</dd>
+ *       failure without an HTTP answer, and {@code remediation} of a failure without a hint).
+ *       Instants are ISO-8601 UTC. Nothing in it is a token or a secret.</dd>
  *   <dt>{@code GET /status/stream}</dt>
  *   <dd>Server-Sent Events ({@code text/event-stream}). First the current state of every service,
  *       then one event per status change of any of them, in each service's order:
@@ -69,7 +71,13 @@ import reactor.netty.http.server.HttpServerRoutes;
  *       {@value #STARTING_RETRY_AFTER_SECONDS} while one is {@code STARTING} (its first fetch is
  *       under way), else {@value #UNSCHEDULED_RETRY_AFTER_SECONDS} ({@code UNAUTHENTICATED} and
  *       {@code STOPPED} do not recover on their own). Body:
- *       {@code {"healthy": false, "services": [same objects as /status]}}.</dd>
+ *       {@code {"healthy": false, "down": ["orders"], "services": [same objects as /status]}}, where
+ *       {@code down} names the services that hand out no token.</dd>
+ *   <dt>{@code GET /health/{name}}</dt>
+ *   <dd>The same for the one service registered under {@code name} (percent-decoded); {@code 404}
+ *       with {@code {"error": "...", "services": [the names]}} for a name not registered.</dd>
+ *   <dt>{@code HEAD /health}, {@code HEAD /health/{name}}</dt>
+ *   <dd>The status and headers of the {@code GET}, with the length of its body, without the body.</dd>
  *   <dt>{@code GET /status/ui}</dt>
  *   <dd>The live status page, {@code text/html}: one self-contained page (its CSS and script
  *       inline; a {@code Content-Security-Policy} lets it load nothing else and talk only to this
@@ -155,13 +163,16 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
         return new StatusRoutes(services, heartbeat, Objects.requireNonNull(scheduler, "scheduler"));
     }
 
-    /** Adds {@code GET /status}, {@code GET /status/stream}, {@code GET /status/ui} and {@code GET /health}. */
+    /** Adds {@code GET /status}, {@code GET /status/stream}, {@code GET /status/ui}, and {@code GET} and {@code HEAD} of {@code /health} and {@code /health/{name}}. */
     @Override
     public void accept(HttpServerRoutes routes) {
         routes.get("/status", this::status)
                 .get("/status/stream", this::stream)
                 .get("/status/ui", this::ui)
-                .get("/health", this::health);
+                .get("/health", (request, response) -> health(response, snapshot(), false))
+                .head("/health", (request, response) -> health(response, snapshot(), true))
+                .get("/health/{name}", (request, response) -> oneHealth(request, response, false))
+                .head("/health/{name}", (request, response) -> oneHealth(request, response, true));
     }
 
     private Publisher<Void> ui(HttpServerRequest request, HttpServerResponse response) {
@@ -179,17 +190,36 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
                 .sendString(Mono.fromSupplier(() -> StatusJson.array(snapshot())), StandardCharsets.UTF_8);
     }
 
-    private Publisher<Void> health(HttpServerRequest request, HttpServerResponse response) {
-        List<Named> states = snapshot();
+    /** @param head answer a {@code HEAD}: the headers of the {@code GET}, no body */
+    private Publisher<Void> health(HttpServerResponse response, List<Named> states, boolean head) {
         boolean healthy = states.stream().allMatch(named -> named.state().status().servesTokens());
-        response.status(healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaderNames.CONTENT_TYPE, JSON)
-                .header(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        response.status(healthy ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE);
         if (!healthy) {
             Instant now = Instant.ofEpochMilli(scheduler.now(TimeUnit.MILLISECONDS));
             response.header(HttpHeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds(states, now)));
         }
-        return response.sendString(Mono.just(StatusJson.health(healthy, states)), StandardCharsets.UTF_8);
+        return json(response, StatusJson.health(healthy, states), head);
+    }
+
+    private Publisher<Void> oneHealth(HttpServerRequest request, HttpServerResponse response, boolean head) {
+        String raw = request.param("name");
+        String name = raw == null ? "" : QueryStringDecoder.decodeComponent(raw);
+        for (Watched w : services) {
+            if (w.name().equals(name)) {
+                return health(response, List.of(new Named(w.name(), w.current().get())), head);
+            }
+        }
+        response.status(HttpResponseStatus.NOT_FOUND);
+        return json(response, StatusJson.unknown(name, services.stream().map(Watched::name).toList()), head);
+    }
+
+    /** Sends {@code body} as JSON, not cached; for a {@code HEAD}, only its length. */
+    private static Publisher<Void> json(HttpServerResponse response, String body, boolean head) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.header(HttpHeaderNames.CONTENT_TYPE, JSON)
+                .header(HttpHeaderNames.CACHE_CONTROL, "no-store")
+                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bytes.length));
+        return head ? response.send() : response.sendByteArray(Mono.just(bytes));
     }
 
     private Publisher<Void> stream(HttpServerRequest request, HttpServerResponse response) {

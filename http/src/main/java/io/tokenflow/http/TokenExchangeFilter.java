@@ -4,6 +4,8 @@ import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.function.client.ClientRequest;
 import org.springframework.web.reactive.function.client.ClientResponse;
@@ -25,13 +27,16 @@ import reactor.core.publisher.Mono;
  *   <li><b>Hosts.</b> The token goes only to the hosts named in {@link #forHosts}: exact host,
  *       case-insensitive, any port, no wildcard or subdomain. {@link #anyHost} sends it everywhere
  *       and must be chosen on purpose. A request to any other host is passed on untouched, and the
- *       token service is not asked for a token.</li>
+ *       token service is not asked for a token; the first such request to each host is logged at WARN
+ *       (which host, which are allowed; {@code localhost} and {@code 127.0.0.1} are different hosts to
+ *       the list), since the resource server's 401 would not say why.</li>
  *   <li><b>Own credentials win.</b> A request that already carries {@code Authorization} is passed on
  *       untouched.</li>
  *   <li><b>Fast fail.</b> When no token can be had ({@code AUTH_RETRYING}, {@code UNAUTHENTICATED},
  *       {@code STOPPED}), the request is not sent: the caller gets the
  *       {@link TokenUnavailableException} with its {@link TokenUnavailableException#retryAfter()}.
- *       In {@code STARTING} the request waits for the first token (bound it with {@code timeout}).</li>
+ *       In {@code STARTING} the request waits for the first token, at most the service's
+ *       {@code startupTimeout}.</li>
  *   <li><b>Self-heal.</b> A {@code 401} whose {@code WWW-Authenticate} holds a challenge of the
  *       token's type with {@code error="invalid_token"} (RFC 6750), or any {@code 401} after
  *       {@link #retryOnAny401()}: the token is reported with
@@ -51,14 +56,18 @@ import reactor.core.publisher.Mono;
  */
 public final class TokenExchangeFilter implements ExchangeFilterFunction {
 
+    private static final Logger log = LoggerFactory.getLogger(TokenExchangeFilter.class);
+
     private final TokenService tokens;
     private final HostAllowList hosts;
     private final boolean retryOnAny401;
+    private final RefusedHosts refused;
 
     private TokenExchangeFilter(TokenService tokens, HostAllowList hosts, boolean retryOnAny401) {
         this.tokens = tokens;
         this.hosts = hosts;
         this.retryOnAny401 = retryOnAny401;
+        this.refused = new RefusedHosts(log, this, hosts);
     }
 
     /**
@@ -87,7 +96,11 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
 
     @Override
     public Mono<ClientResponse> filter(ClientRequest request, ExchangeFunction next) {
-        if (request.headers().containsHeader(HttpHeaders.AUTHORIZATION) || !hosts.allows(request.url().getHost())) {
+        if (request.headers().containsHeader(HttpHeaders.AUTHORIZATION)) {
+            return next.exchange(request);
+        }
+        if (!hosts.allows(request.url().getHost())) {
+            refused.refused(request.url().getHost());
             return next.exchange(request);
         }
         return tokens.token().flatMap(token -> next.exchange(withToken(request, token))

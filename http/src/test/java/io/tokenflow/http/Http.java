@@ -25,6 +25,14 @@ final class Http {
         return HttpClient.newConnection().baseUrl(Loopback.url(server, "").toString());
     }
 
+    /** A {@code HEAD}: the status and headers; the body is read anyway, to show there is none. */
+    static Reply head(DisposableServer server, String path) {
+        return client(server).head().uri(path)
+                .responseSingle((response, body) -> body.asString().defaultIfEmpty("")
+                        .map(text -> new Reply(response.status().code(), response.responseHeaders(), text)))
+                .block(Await.DEFAULT_TIMEOUT);
+    }
+
     static Reply get(DisposableServer server, String path) {
         return client(server).get().uri(path)
                 .responseSingle((response, body) -> body.asString().defaultIfEmpty("")

@@ -17,10 +17,12 @@ import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
+import io.tokenflow.test.LogCapture;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.test.StepVerifier;
@@ -101,6 +103,26 @@ class ReactorNettyTokensTest {
         assertThat(status(client, WireMocks.url(api, "/data"))).isEqualTo(200);
 
         assertThat(received("/data")).extracting(ReactorNettyTokensTest::authorization).containsExactly("<none>");
+    }
+
+    @Test
+    void aHostMissingFromTheAllowListIsOneWarnPerHostNamingItAndTheList() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+        ReactorNettyTokens hook = ReactorNettyTokens.bearer(tokens, "127.0.0.1");
+        HttpClient client = hook.apply(HttpClient.create());
+
+        try (LogCapture logs = LogCapture.of(ReactorNettyTokens.class)) {
+            status(client, "http://localhost:" + api.port() + "/data");
+            status(client, "http://localhost:" + api.port() + "/data");
+            status(client, WireMocks.url(api, "/data"));
+
+            assertThat(logs.messages(Level.WARN)).singleElement().asString()
+                    .startsWith(hook + ": a request to localhost is sent without the token: localhost is not on the allow-list "
+                            + "(127.0.0.1). localhost, 127.0.0.1 and ::1 are different hosts");
+        }
+        assertThat(received("/data")).extracting(ReactorNettyTokensTest::authorization)
+                .containsExactly("<none>", "<none>", "Bearer first");
     }
 
     @Test

@@ -16,6 +16,8 @@ import io.tokenflow.test.Await;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.ScriptedAnswer;
 import io.tokenflow.test.SecretScan;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -124,7 +126,7 @@ class StatusRoutesTest {
         assertThat(json(reply.body())).isEqualTo(json("""
                 [{"name": "orders", "status": "AUTH_RETRYING", "since": "2026-11-22T13:58:30Z", "tokenExpiresAt": null,
                   "lastFailure": {"kind": "TRANSIENT", "httpStatus": 503, "oauthError": null,
-                                  "message": "token endpoint answered 503"},
+                                  "message": "token endpoint answered 503", "remediation": null},
                   "nextAttemptAt": "2026-11-22T14:10:00Z", "consecutiveFailures": 6},
                  {"name": "billing", "status": "RUNNING", "since": "2026-11-22T13:00:00Z",
                   "tokenExpiresAt": "2026-11-22T14:30:00Z", "lastFailure": null, "nextAttemptAt": null,
@@ -265,6 +267,108 @@ class StatusRoutesTest {
         assertThat(first.status()).isEqualTo(503);
         assertThat(first.headers().get("Retry-After")).isEqualTo("60");
         assertThat(later.headers().get("Retry-After")).isEqualTo("40");
+    }
+
+    @Test
+    void healthNamesTheServicesThatAreDown() {
+        Map<String, WorkloadState> states = new LinkedHashMap<>();
+        states.put("orders", state(Status.RUNNING, Optional.empty()));
+        states.put("billing", state(Status.AUTH_RETRYING, Optional.of(T0.plusSeconds(30))));
+        states.put("search", state(Status.UNAUTHENTICATED, Optional.empty()));
+
+        JsonNode body = json(Http.get(serve(states), "/health").body());
+
+        assertThat(body.get("down")).extracting(JsonNode::asText).containsExactly("billing", "search");
+        assertThat(json(Http.get(serve(Map.of("orders", state(Status.RUNNING, Optional.empty()))), "/health").body())
+                .get("down")).isEmpty();
+    }
+
+    @Test
+    void healthOfOneServiceAnswersForThatServiceAlone() {
+        Map<String, WorkloadState> states = new LinkedHashMap<>();
+        states.put("orders", state(Status.RUNNING, Optional.empty()));
+        states.put("billing", state(Status.AUTH_RETRYING, Optional.of(T0.plusSeconds(30))));
+        DisposableServer server = serve(states);
+
+        Http.Reply orders = Http.get(server, "/health/orders");
+        Http.Reply billing = Http.get(server, "/health/billing");
+
+        assertThat(orders.status()).isEqualTo(200);
+        assertThat(orders.headers().get("Retry-After")).isNull();
+        assertThat(json(orders.body()).get("services")).singleElement()
+                .satisfies(service -> assertThat(service.get("name").asText()).isEqualTo("orders"));
+        assertThat(billing.status()).isEqualTo(503);
+        assertThat(billing.headers().get("Retry-After")).isEqualTo("30");
+        assertThat(json(billing.body()).get("down")).extracting(JsonNode::asText).containsExactly("billing");
+    }
+
+    @Test
+    void healthOfAPercentEncodedNameFindsTheService() {
+        DisposableServer server = serve(Map.of("orders api", state(Status.RUNNING, Optional.empty())));
+
+        assertThat(Http.get(server, "/health/orders%20api").status()).isEqualTo(200);
+    }
+
+    @Test
+    void healthOfAnUnknownNameIs404NamingTheKnownOnes() {
+        Map<String, WorkloadState> states = new LinkedHashMap<>();
+        states.put("orders", state(Status.RUNNING, Optional.empty()));
+        states.put("billing", state(Status.RUNNING, Optional.empty()));
+
+        Http.Reply reply = Http.get(serve(states), "/health/shipping");
+
+        assertThat(reply.status()).isEqualTo(404);
+        assertThat(json(reply.body())).isEqualTo(json("""
+                {"error": "no service named 'shipping'", "services": ["orders", "billing"]}
+                """));
+    }
+
+    @Test
+    void headOnTheHealthRoutesAnswersTheStatusAndHeadersOfGetWithoutTheBody() {
+        Map<String, WorkloadState> states = new LinkedHashMap<>();
+        states.put("orders", state(Status.RUNNING, Optional.empty()));
+        states.put("billing", state(Status.AUTH_RETRYING, Optional.of(T0.plusSeconds(30))));
+        DisposableServer server = serve(states);
+
+        for (String path : List.of("/health", "/health/orders", "/health/billing", "/health/shipping")) {
+            Http.Reply get = Http.get(server, path);
+            Http.Reply head = Http.head(server, path);
+
+            assertThat(head.status()).as("HEAD %s", path).isEqualTo(get.status());
+            assertThat(head.headers().get("Retry-After")).as("HEAD %s", path).isEqualTo(get.headers().get("Retry-After"));
+            assertThat(head.headers().get("Content-Type")).as("HEAD %s", path).isEqualTo("application/json");
+            assertThat(head.headers().get("Content-Length")).as("HEAD %s", path)
+                    .isEqualTo(Integer.toString(get.body().getBytes(StandardCharsets.UTF_8).length));
+            assertThat(head.body()).as("HEAD %s", path).isEmpty();
+        }
+    }
+
+    /** A wrong token endpoint path: its hint is in /status and in the SSE event of the move. */
+    @Test
+    void theRemediationHintIsInTheStatusJsonAndTheStreamEvents() {
+        EmbeddedAuthorizationServer endpoint = EmbeddedAuthorizationServer.builder()
+                .client(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET)
+                .start();
+        endpoints.add(endpoint);
+        URI wrong = endpoint.issuer().resolve("/oauth/token");
+        TokenService service = TokenService.builder()
+                .tokenEndpoint(wrong)
+                .clientCredentials(WireMocks.CLIENT_ID, WireMocks.CLIENT_SECRET)
+                .scheduler(clock)
+                .retryPolicy(RetryPolicy.defaults().withMaxRetries(0))
+                .build();
+        services.add(service);
+        States.await(service, Status.AUTH_RETRYING);
+        DisposableServer server = serve(StatusRoutes.of(Map.of("orders", service)).withScheduler(clock));
+
+        JsonNode status = json(Http.get(server, "/status").body()).get(0).get("lastFailure");
+        JsonNode event = json(String.valueOf(Sse.events(Http.client(server), "/status/stream").blockFirst(Await.DEFAULT_TIMEOUT)
+                .data())).get("lastFailure");
+
+        String hint = "check the token endpoint URL " + wrong + ": HTTP 404 means nothing takes token requests (POST) at that path";
+        assertThat(status.get("httpStatus").asInt()).isEqualTo(404);
+        assertThat(status.get("remediation").asText()).startsWith(hint);
+        assertThat(event.get("remediation").asText()).startsWith(hint);
     }
 
     @Test

@@ -20,6 +20,7 @@ import io.tokenflow.core.TokenUnavailableException;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
+import io.tokenflow.test.LogCapture;
 import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
+import org.slf4j.event.Level;
 
 class TokenExchangeFilterTest {
 
@@ -267,6 +269,59 @@ class TokenExchangeFilterTest {
 
         assertThat(reply).isEqualTo(new Reply(200, "data"));
         assertThat(authorizationsReceived("/data")).containsExactly("<none>");
+    }
+
+    /** The case: baseUrl http://localhost:.. while only 127.0.0.1 may have the token. */
+    @Test
+    void aHostMissingFromTheAllowListIsOneWarnPerHostNamingItTheListAndTheLoopbackSpellings() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+        TokenExchangeFilter filter = TokenExchangeFilter.forHosts(tokens, "127.0.0.1");
+        WebClient client = webClient(filter);
+
+        try (LogCapture logs = LogCapture.of(TokenExchangeFilter.class)) {
+            for (int i = 0; i < 3; i++) {
+                call(client, "http://localhost:" + api.port() + "/data");
+            }
+            call(client, WireMocks.url(api, "/data"));
+
+            assertThat(logs.messages(Level.WARN)).singleElement().asString()
+                    .isEqualTo(filter + ": a request to localhost is sent without the token: localhost is not on the allow-list "
+                            + "(127.0.0.1). localhost, 127.0.0.1 and ::1 are different hosts to the allow-list: name the one the "
+                            + "request URL uses");
+        }
+        assertThat(authorizationsReceived("/data")).containsExactly("<none>", "<none>", "<none>", "Bearer first");
+    }
+
+    @Test
+    void eachRefusedHostIsToldOnceAndAnOtherHostHasNoLoopbackNote() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+        WebClient client = webClient(TokenExchangeFilter.forHosts(tokens, "api.example.com"));
+
+        try (LogCapture logs = LogCapture.of(TokenExchangeFilter.class)) {
+            call(client, WireMocks.url(api, "/data"));
+            call(client, "http://localhost:" + api.port() + "/data");
+            call(client, WireMocks.url(api, "/data"));
+
+            assertThat(logs.messages(Level.WARN)).hasSize(2);
+            assertThat(logs.messages(Level.WARN).get(0)).contains("127.0.0.1 is not on the allow-list (api.example.com)");
+            assertThat(logs.messages(Level.WARN).get(1)).contains("localhost is not on the allow-list (api.example.com)");
+        }
+    }
+
+    @Test
+    void aRequestWithItsOwnAuthorizationIsNoCauseForAWarning() {
+        running("first");
+        api.stubFor(get("/data").willReturn(ok("data")));
+        WebClient client = webClient(TokenExchangeFilter.forHosts(tokens, "api.example.com"));
+
+        try (LogCapture logs = LogCapture.of(TokenExchangeFilter.class)) {
+            client.get().uri(WireMocks.url(api, "/data")).header(HttpHeaders.AUTHORIZATION, "Basic b3duOmNyZWRz")
+                    .retrieve().toBodilessEntity().block(Await.DEFAULT_TIMEOUT);
+
+            assertThat(logs.messages(Level.WARN)).isEmpty();
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.tokenflow.test;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.AppenderBase;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,6 +105,20 @@ public final class LogCapture implements AutoCloseable {
     public List<ILoggingEvent> events() {
         synchronized (events) {
             return List.copyOf(events);
+        }
+    }
+
+    /**
+     * Every captured event as Logback's console would print it: {@code "<LEVEL> <logger> - <formatted
+     * message>"}, then its exception, if any, with its stack trace and causes (one string per event,
+     * lines separated by {@code \n}), oldest first. For asserting what an exception put into a log.
+     */
+    public List<String> rendered() {
+        synchronized (events) {
+            return events.stream()
+                    .map(e -> e.getLevel() + " " + e.getLoggerName() + " - " + e.getFormattedMessage()
+                            + (e.getThrowableProxy() == null ? "" : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy())))
+                    .toList();
         }
     }
 

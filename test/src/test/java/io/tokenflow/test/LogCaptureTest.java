@@ -62,6 +62,19 @@ class LogCaptureTest {
     }
 
     @Test
+    void renderedEventsCarryTheirExceptionWithItsStackTraceAndCause() {
+        try (LogCapture logs = LogCapture.of(LogCaptureTest.class)) {
+            log.warn("plain");
+            log.warn("with an exception", new IllegalStateException("outer", new IllegalArgumentException("inner")));
+
+            assertThat(logs.rendered()).hasSize(2);
+            assertThat(logs.rendered().get(0)).isEqualTo("WARN io.tokenflow.test.LogCaptureTest - plain");
+            assertThat(logs.rendered().get(1)).startsWith("WARN io.tokenflow.test.LogCaptureTest - with an exception\n"
+                    + "java.lang.IllegalStateException: outer").contains("\tat ", "Caused by: java.lang.IllegalArgumentException: inner");
+        }
+    }
+
+    @Test
     void nothingIsCapturedAfterClose() {
         LogCapture logs = LogCapture.of(LogCaptureTest.class);
         logs.close();

@@ -68,7 +68,7 @@ class StructuredLoggingTest {
 
             List<ILoggingEvent> engine = logs.events().stream()
                     .filter(e -> e.getLoggerName().equals("io.tokenflow.core.TokenService")).toList();
-            assertThat(engine).extracting(e -> e.getLevel().toString()).contains("DEBUG", "INFO", "ERROR");
+            assertThat(engine).extracting(e -> e.getLevel().toString()).contains("WARN", "INFO", "ERROR");
             assertThat(engine).allSatisfy(line -> assertThat(keyValues(line)).as(line.getFormattedMessage()).isEqualTo(CLIENT));
         }
     }

@@ -16,8 +16,10 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -41,16 +43,20 @@ import reactor.netty.http.server.HttpServer;
  *
  * With {@code --token-endpoint URL --client-id ID [--scope S]} (secret from the environment
  * variable {@code TOKENFLOW_CLIENT_SECRET}) it runs against a real authorization server instead,
- * printing its states until stopped.
+ * printing its states until stopped (Ctrl-C). {@code --status-port N} puts the status routes on
+ * that port (default: a free one). Every time printed is relative to the demo's start.
  */
 public final class Demo {
 
     private static final String CLIENT_ID = "demo-client";
     private static final String CLIENT_SECRET = "demo-secret";
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(40);
+    /** The embedded server's token lifetime: short, so that a refresh comes every few seconds. */
+    private static final Duration TOKEN_LIFETIME = Duration.ofSeconds(20);
 
     private final PrintStream out;
     private final long startNanos = System.nanoTime();
+    private final Instant start = Instant.now();
     private final BlockingQueue<Status> transitions = new LinkedBlockingQueue<>();
 
     Demo(PrintStream out) {
@@ -68,17 +74,21 @@ public final class Demo {
             return;
         }
         Demo demo = new Demo(System.out);
-        int code = options.tokenEndpoint() == null ? demo.runScripted() : demo.runAgainst(options);
+        int code = options.tokenEndpoint() == null ? demo.runScripted(options.statusPort()) : demo.runAgainst(options);
         System.exit(code);
     }
 
-    /** Runs the scripted scenario; returns the process exit code (0: every step reached). */
-    int runScripted() throws InterruptedException, IOException {
+    /**
+     * Runs the scripted scenario; returns the process exit code (0: every step reached).
+     *
+     * @param statusPort the port of the status routes; 0: a free one
+     */
+    int runScripted(int statusPort) throws InterruptedException, IOException {
         Path folder = Files.createTempDirectory("tokenflow-demo");
         Path credentialFile = folder.resolve("credential.json");
         try (EmbeddedAuthorizationServer idp = EmbeddedAuthorizationServer.builder()
                 .client(CLIENT_ID, CLIENT_SECRET)
-                .tokenLifetime(Duration.ofSeconds(20))
+                .tokenLifetime(TOKEN_LIFETIME)
                 .start();
              ProtectedResource api = ProtectedResource.start(idp::isActive)) {
 
@@ -90,18 +100,18 @@ public final class Demo {
                     .credentialStore(store)
                     .retryPolicy(demoPolicy())
                     .build();
-            DisposableServer status = statusServer(tokens);
+            DisposableServer status = statusServer(tokens, statusPort);
             Disposable watching = watch(tokens);
             Disposable calling = callEverySecond(tokens, api.baseUri());
             try {
-                say("status: GET http://127.0.0.1:" + status.port() + "/health | /status | /status/stream");
-                say("status page: open http://127.0.0.1:" + status.port() + "/status/ui to watch the outage and recovery live");
+                sayWhereTheStatusIs(status, statusPort);
                 say("credential file: " + credentialFile);
                 await(Status.RUNNING);
                 pause(Duration.ofSeconds(2));
 
                 say("script: the token endpoint goes down (503)");
                 idp.fault(Fault.SERVICE_UNAVAILABLE);
+                explainTheOutage(tokens.state());
                 await(Status.DEGRADED);
                 await(Status.AUTH_RETRYING);
                 pause(Duration.ofSeconds(2));
@@ -142,33 +152,53 @@ public final class Demo {
         }
     }
 
-    /** Runs against a real token endpoint until the process is stopped. */
+    /** Runs against a real token endpoint until the process is stopped (Ctrl-C). */
     int runAgainst(DemoOptions options) throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch cleanedUp = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                cleanedUp.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try {
+            return runAgainst(options, stop);
+        } finally {
+            cleanedUp.countDown();
+        }
+    }
+
+    /** Runs against a real token endpoint until {@code stop} opens. */
+    int runAgainst(DemoOptions options, CountDownLatch stop) throws InterruptedException {
         TokenService.Builder builder = TokenService.builder()
                 .tokenEndpoint(options.tokenEndpoint())
                 .clientCredentials(options.clientId(), options.clientSecret());
         if (options.scope() != null) {
             builder.scopes(options.scope().split(" "));
         }
-        TokenService tokens = builder.build();
-        DisposableServer status = statusServer(tokens);
-        Disposable watching = watch(tokens);
-        Disposable reporting = Flux.interval(Duration.ZERO, Duration.ofSeconds(10))
-                .concatMap(tick -> tokens.token()
-                        .map(token -> "token ok: " + token)
-                        .onErrorResume(e -> Mono.just("no token: " + e.getMessage())))
-                .subscribe(this::say);
-        say("status: GET http://127.0.0.1:" + status.port() + "/health | /status | /status/stream; Ctrl-C to stop");
-        say("status page: open http://127.0.0.1:" + status.port() + "/status/ui");
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            reporting.dispose();
-            watching.dispose();
-            tokens.dispose();
-            status.disposeNow();
-            stopped.countDown();
-        }));
-        stopped.await();
+        say("running against " + options.tokenEndpoint() + " until you stop it (Ctrl-C); a token is asked for every 10s");
+        try (TokenService tokens = builder.build()) {
+            DisposableServer status = statusServer(tokens, options.statusPort());
+            Disposable watching = watch(tokens);
+            Disposable reporting = Flux.interval(Duration.ZERO, Duration.ofSeconds(10))
+                    .onBackpressureDrop()
+                    .concatMap(tick -> tokens.token()
+                            .map(token -> "token ok: " + token)
+                            .onErrorResume(e -> Mono.just("no token: " + e.getMessage())))
+                    .subscribe(this::say);
+            sayWhereTheStatusIs(status, options.statusPort());
+            try {
+                stop.await();
+            } finally {
+                reporting.dispose();
+                watching.dispose();
+                status.disposeNow();
+            }
+        }
+        say("stopped");
         return 0;
     }
 
@@ -182,8 +212,29 @@ public final class Demo {
                 .withCeiling(Duration.ofMinutes(5));
     }
 
-    private static DisposableServer statusServer(TokenService tokens) {
-        return HttpServer.create().host("127.0.0.1").port(0).route(StatusRoutes.of(Map.of("demo", tokens))).bindNow();
+    private static DisposableServer statusServer(TokenService tokens, int port) {
+        return HttpServer.create().host("127.0.0.1").port(port).route(StatusRoutes.of(Map.of("demo", tokens))).bindNow();
+    }
+
+    private void sayWhereTheStatusIs(DisposableServer status, int asked) {
+        say("status routes: http://127.0.0.1:" + status.port() + "/health, /health/demo, /status, /status/stream"
+                + (asked == 0 ? " (a free port; --status-port N to choose one)" : ""));
+        say("status page: open http://127.0.0.1:" + status.port() + "/status/ui to watch the outage and recovery live");
+    }
+
+    /**
+     * Why DEGRADED does not come at once: the held token is still valid and is handed out; the
+     * service finds the outage only at its next refresh, ahead of expiry, and says DEGRADED once
+     * that refresh and its short retry have failed.
+     */
+    private void explainTheOutage(WorkloadState state) {
+        state.tokenExpiresAt().ifPresent(expiresAt -> {
+            Instant refresh = expiresAt.minus(TOKEN_LIFETIME.dividedBy(2));
+            say("script: callers keep getting the held token (it expires at " + at(expiresAt) + "); the service notices the "
+                    + "outage at its refresh ahead of expiry (about " + at(refresh) + ", half of the token's "
+                    + TOKEN_LIFETIME.toSeconds() + "s life), says DEGRADED once that refresh and its "
+                    + demoPolicy().maxRetries() + " short retries have failed, and AUTH_RETRYING when the token is about to expire");
+        });
     }
 
     private Disposable watch(TokenService tokens) {
@@ -198,7 +249,10 @@ public final class Demo {
                 .baseUrl(api.toString())
                 .filter(TokenExchangeFilter.forHosts(tokens, api.getHost()))
                 .build();
+        // A call may take longer than a second (waiting for the first token): drop the ticks meanwhile
+        // rather than fail the interval, which cannot wait.
         return Flux.interval(Duration.ofSeconds(1))
+                .onBackpressureDrop()
                 .concatMap(tick -> client.get().uri("/hello").retrieve().bodyToMono(String.class)
                         .map(body -> "GET /hello -> 200 " + body)
                         .onErrorResume(e -> Mono.just("GET /hello -> " + outcome(e))))
@@ -208,7 +262,7 @@ public final class Demo {
     private static String outcome(Throwable e) {
         if (e instanceof TokenUnavailableException unavailable) {
             return "not sent, no token (" + unavailable.state().status()
-                    + unavailable.retryAfter().map(d -> ", next attempt in " + d.toMillis() + " ms").orElse("") + ")";
+                    + unavailable.retryAfter().map(d -> ", next attempt in " + seconds(d)).orElse("") + ")";
         }
         if (e instanceof WebClientResponseException response) {
             return response.getStatusCode().value() + " " + response.getStatusText();
@@ -216,12 +270,22 @@ public final class Demo {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    private static String describe(WorkloadState state) {
+    private String describe(WorkloadState state) {
         StringBuilder s = new StringBuilder(state.status().name());
-        state.tokenExpiresAt().ifPresent(at -> s.append(", token expires ").append(at));
+        state.tokenExpiresAt().ifPresent(at -> s.append(", token expires at ").append(at(at)));
         state.lastFailure().ifPresent(f -> s.append(", last failure: ").append(f.message()));
-        state.nextAttemptAt().ifPresent(at -> s.append(", next attempt ").append(at));
+        state.lastFailure().flatMap(f -> f.remediation()).ifPresent(hint -> s.append(", to fix: ").append(hint));
+        state.nextAttemptAt().ifPresent(at -> s.append(", next attempt at ").append(at(at)));
         return s.toString();
+    }
+
+    /** An instant as the demo prints every time: seconds since its start, as in the line's stamp. */
+    private String at(Instant instant) {
+        return "+" + seconds(Duration.between(start, instant));
+    }
+
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.1fs", duration.toMillis() / 1000.0);
     }
 
     /** Waits for the next transition to {@code status}, skipping others. */
