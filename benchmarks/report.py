@@ -27,11 +27,20 @@ ZERO_BYTES = 0.5  # JMH's own bookkeeping shows as ~0.01 B/op on a path that all
 
 def load_jmh(file="jmh.json"):
     rows = {}
-    for r in json.loads((RESULTS / file).read_text()):
+    runs = json.loads((RESULTS / file).read_text())
+    rerun = RESULTS / "jmh-rerun.json"
+    if file == "jmh.json" and rerun.exists():
+        # Benchmarks re-run after the suite (named in docs/benchmarks.md) replace their rows.
+        again = json.loads(rerun.read_text())
+        names = {r["benchmark"] for r in again}
+        runs = [r for r in runs if r["benchmark"] not in names] + again
+    for r in runs:
         name = r["benchmark"].removeprefix(PKG)
         impl = r.get("params", {}).get("impl")
         pm = r["primaryMetric"]
         gc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm", {})
+        if "n" in r.get("params", {}):
+            name = f"{name}[{r['params']['n']}]"
         rows[(name, impl)] = {
             "score": pm["score"],
             "error": number(pm.get("scoreError")),
@@ -39,6 +48,7 @@ def load_jmh(file="jmh.json"):
             "threads": r.get("threads", 1),
             "bytes": gc.get("score"),
             "bytesError": number(gc.get("scoreError")),
+            "n": int(r.get("params", {}).get("n", 0)),
         }
     return rows
 
@@ -86,6 +96,8 @@ def versions():
         "com.nimbusds:oauth2-oidc-sdk": "Nimbus OAuth 2.0 SDK",
         "org.springframework:spring-webflux": "Spring WebFlux",
         "org.springframework.security:spring-security-oauth2-client": "Spring Security OAuth2 Client",
+        "com.azure:azure-core": "azure-core",
+        "com.google.auth:google-auth-library-oauth2-http": "Google Auth Library",
         "org.openjdk.jmh:jmh-core": "JMH",
     }
     found = {}
@@ -96,6 +108,15 @@ def versions():
             if len(parts) >= 4 and f"{parts[0]}:{parts[1]}" in wanted:
                 found[wanted[f"{parts[0]}:{parts[1]}"]] = parts[3]
     return ", ".join(f"{k} {found[k]}" for k in wanted.values() if k in found)
+
+
+def footprint():
+    f = RESULTS / "footprint.json"
+    if not f.exists():
+        return None
+    data = json.loads(f.read_text())
+    data["runs"] = {r["impl"]: r for r in data["runs"]}
+    return data
 
 
 def main():
@@ -121,6 +142,7 @@ def main():
 
     # ---- targets
     tok = jmh[("CachedTokenBenchmark.token", None)]
+    clock = jmh[("CachedTokenBenchmark.baselineClock", None)]
     ftf = jmh[("FilterBenchmark.filter", "tokenflow")]
     fsp = jmh[("FilterBenchmark.filter", "spring")]
     rtf = jmh[("RefreshRoundTripBenchmark.refresh", "tokenflow")]
@@ -134,11 +156,25 @@ def main():
     w("### Targets\n")
     w("| target | measured | |")
     w("|---|---|---|")
-    w(f"| cached `token()` <= 20 ns/op | {fmt(tok['score'])} ns/op | {verdict(tok['score'] <= 20)} |")
+    w(f"| cached `token()` <= 1.1x a bare clock read | {tok['score'] / clock['score']:.2f}x ({fmt(tok['score'])} vs {fmt(clock['score'])} ns/op) | {verdict(tok['score'] <= 1.1 * clock['score'])} |")
     w(f"| cached `token()` 0 B/op | {bytes_op(tok)} B/op | {verdict(tok['bytes'] is not None and tok['bytes'] < ZERO_BYTES)} |")
     w(f"| filter >= 20x faster than Spring's | {speed:.1f}x ({fmt(ftf['score'])} vs {fmt(fsp['score'])} ns/op) | {verdict(speed >= 20)} |")
     w(f"| filter >= 10x less allocation than Spring's | {alloc:.1f}x ({fmt(ftf['bytes'], 0)} vs {fmt(fsp['bytes'], 0)} B/op) | {verdict(alloc >= 10)} |")
-    w(f"| refresh round trip <= 10 % over a bare POST | {overhead * 100:+.0f} % ({fmt(rtf['score'])} vs {fmt(rbare['score'])} µs/op) | {verdict(overhead <= 0.10)} |")
+    w(f"| refresh round trip <= 1.10x a bare POST | {1 + overhead:.2f}x ({fmt(rtf['score'])} vs {fmt(rbare['score'])} µs/op) | {verdict(overhead <= 0.10)} |")
+    cold = {impl: jmh.get(("ColdStartBenchmark.coldStart", impl)) for impl in ("tokenflow", "azure", "google", "spring")}
+    if cold["tokenflow"] and cold["azure"]:
+        w(f"| cold start `build()` -> first token <= Azure's | {fmt(cold['tokenflow']['score'])} vs {fmt(cold['azure']['score'])} µs/op | {verdict(cold['tokenflow']['score'] <= cold['azure']['score'])} |")
+    joins = sorted((n, r) for (name, impl), r in jmh.items() if name.startswith("JoinGarbageBenchmark") and impl == "tokenflow"
+                   for n in [r["n"]])
+    if joins:
+        per = [r["bytes"] / n for n, r in joins]
+        w(f"| garbage per joiner of one refresh <= 200 B at any N | {', '.join(f'{p:,.0f}' for p in per)} B for N = "
+          f"{', '.join(format(n, ',') for n, _ in joins)} | {verdict(all(p <= 200 for p in per))} |")
+    fp = footprint()
+    if fp:
+        t = fp["runs"]["tokenflow"]
+        w(f"| retained heap per idle service <= 900 B ({fp['clients']:,} in one JVM) | {t['bytesPerClient']:,.0f} B | {verdict(t['bytesPerClient'] <= 900)} |")
+        w(f"| {fp['clients']:,} services built with first tokens <= 5 s | {t['millis'] / 1000:.1f} s | {verdict(t['millis'] <= 5000)} |")
     counts = ", ".join(str(r["tokenRequests"]) for r in tf_runs)
     ns = ", ".join(format(r["callers"], ",") for r in tf_runs)
     w(f"| stampede: 1 token request for any N (design contract) | {counts} for N = {ns} | {verdict(single_flight)} |")
@@ -188,10 +224,54 @@ def main():
     w("| variant | µs/op (± 99.9 % CI) | B/op |")
     w("|---|---|---|")
     w(f"| tokenflow `refresh().block()` | {with_error(rtf)} | {bytes_op(rtf)} |")
+    razure = jmh.get(("RefreshRoundTripBenchmark.refresh", "azure"))
+    if razure:
+        w(f"| Azure `AccessTokenCache` fetching (a new cache's first `getToken`) over the bare POST | {with_error(razure)} | {bytes_op(razure)} |")
     w(f"| bare Reactor Netty POST, same bytes | {with_error(rbare)} | {bytes_op(rbare)} |")
     w(f"| tokenflow's overhead | {overhead * 100:+.0f} % ({fmt(rtf['score'] - rbare['score'])} µs) | "
       f"{fmt(rtf['bytes'] - rbare['bytes'], 0)} |")
+    if razure:
+        w(f"| Azure's overhead | {(razure['score'] / rbare['score'] - 1) * 100:+.0f} % ({fmt(razure['score'] - rbare['score'])} µs) | "
+          f"{fmt(razure['bytes'] - rbare['bytes'], 0)} |")
     w("")
+
+    # ---- cold start
+    if any(cold.values()):
+        w("### `ColdStartBenchmark`: `build()` -> first token -> `dispose()`, shared connections\n")
+        w("| client | µs/op (± 99.9 % CI) | B/op |")
+        w("|---|---|---|")
+        labels = {"tokenflow": "tokenflow `TokenService`", "azure": "Azure `AccessTokenCache` over the bare POST",
+                  "google": "Google `OAuth2Credentials` over the bare POST", "spring": "Spring Security authorized-client manager"}
+        for impl, r in cold.items():
+            if r:
+                w(f"| {labels[impl]} | {with_error(r)} | {bytes_op(r)} |")
+        w("")
+
+    # ---- join garbage
+    jrows = sorted(((r["n"], impl, r) for (name, impl), r in jmh.items() if name.startswith("JoinGarbageBenchmark")),
+                   key=lambda t: (t[1] != "tokenflow", t[0]))
+    if jrows:
+        w("### `JoinGarbageBenchmark`: garbage when N callers join one refresh\n")
+        w("| client | N | ms/op | B/op | B per joiner |")
+        w("|---|---|---|---|---|")
+        for n, impl, r in jrows:
+            label = "tokenflow `token()`" if impl == "tokenflow" else "Google `getRequestMetadata(uri, executor, callback)`"
+            w(f"| {label} | {n:,} | {with_error(r, digits=2)} | {fmt(r['bytes'], 0)} | {r['bytes'] / n:,.0f} |")
+        w("")
+
+    # ---- footprint
+    if fp:
+        w(f"### `Footprint`: {fp['clients']:,} idle clients holding a token, in one JVM each\n")
+        w("| client | retained heap per client | built with first tokens in | threads | connections opened |")
+        w("|---|---|---|---|---|")
+        labels = {"tokenflow": "tokenflow, lone `TokenService`s (shared pool)",
+                  "spring": "Spring Security, one registration each (one manager)",
+                  "azure": "Azure `AccessTokenCache` + `TokenCredential` each", "google": "Google `OAuth2Credentials` each"}
+        for impl in ("tokenflow", "spring", "azure", "google"):
+            r = fp["runs"].get(impl)
+            if r:
+                w(f"| {labels[impl]} | {r['bytesPerClient']:,.0f} B | {r['millis'] / 1000:.1f} s | {r['threads']} | {r['connections']} |")
+        w("")
     nimbus = [(n, jmh.get((f"NimbusCodecBenchmark.{n}", None))) for n in ("build", "parse")]
     if all(r is not None for _, r in nimbus):
         w("Of that overhead, the Nimbus work alone (`NimbusCodecBenchmark`, CPU only, no I/O):\n")

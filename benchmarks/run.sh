@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the benchmark uber-jar and runs the whole suite: the JMH benchmarks with -prof gc
 # (JSON into benchmarks/results/jmh.json), the Stampede count (benchmarks/results/stampede.json),
-# the machine and JVM (benchmarks/results/environment.json); then regenerates the results
-# section of docs/benchmarks.md. About 6 minutes on 2 cores.
+# the Footprint of 100,000 idle clients (benchmarks/results/footprint.json), the machine and JVM
+# (benchmarks/results/environment.json); then regenerates the results section of
+# docs/benchmarks.md. About 15 minutes on 2 cores.
 #
 #   benchmarks/run.sh                  # from the repository root
 #   benchmarks/run.sh --wait-quiet     # first wait (up to 20 min, polling every 60 s) for a
@@ -48,6 +49,9 @@ java -jar benchmarks/target/benchmarks.jar StoreCoordinationBenchmark \
 
 echo "== Stampede"
 java -cp benchmarks/target/benchmarks.jar io.tokenflow.benchmarks.Stampede "$results/stampede.json"
+
+echo "== Footprint (100,000 idle clients per implementation, each in its own JVM)"
+java -cp benchmarks/target/benchmarks.jar io.tokenflow.benchmarks.Footprint "$results/footprint.json"
 
 load_end=$(cat /proc/loadavg)
 elapsed=$(( $(date +%s) - start ))

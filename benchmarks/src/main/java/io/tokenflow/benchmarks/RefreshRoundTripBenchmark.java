@@ -30,7 +30,10 @@ import reactor.netty.resources.ConnectionProvider;
 /**
  * The cost of one refresh round trip against a loopback token endpoint that answers at once:
  * {@code tokenService.refresh().block()} ({@code impl=tokenflow}) against a bare Reactor Netty
- * {@code HttpClient} POST of the same bytes ({@code impl=bare}), in one JMH run.
+ * {@code HttpClient} POST of the same bytes ({@code impl=bare}) and Azure's {@code AccessTokenCache}
+ * fetching (a new cache's first {@code getToken}, over {@link BarePost}: {@code impl=azure}; it does not
+ * fetch again within 30 s whatever it is asked),
+ * in one JMH run.
  *
  * <p>The bare POST replays the request tokenflow sent, as the endpoint recorded it (every header,
  * {@code Authorization: Basic ...}, {@code Content-Type}, {@code Accept}, {@code Content-Length};
@@ -55,7 +58,7 @@ import reactor.netty.resources.ConnectionProvider;
 @Measurement(iterations = 5, time = 2)
 public class RefreshRoundTripBenchmark {
 
-    @Param({"tokenflow", "bare"})
+    @Param({"tokenflow", "azure", "bare"})
     public String impl;
 
     private LoopbackTokenEndpoint endpoint;
@@ -65,6 +68,7 @@ public class RefreshRoundTripBenchmark {
     private List<Map.Entry<String, String>> headers;
     private byte[] body;
     private URI tokenUri;
+    private BarePost azurePost;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -88,6 +92,13 @@ public class RefreshRoundTripBenchmark {
                 .followRedirect(false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .responseTimeout(Duration.ofSeconds(10));
+        azurePost = new BarePost(tokenUri);
+        int before = endpoint.requests();
+        azureRefresh();
+        azureRefresh();
+        if (endpoint.requests() != before + 2) {
+            throw new IllegalStateException("Azure's cache did not fetch each time");
+        }
         String answer = barePost().block(Duration.ofSeconds(10));
         if (answer == null || !answer.contains("\"access_token\"")) {
             throw new IllegalStateException("the bare POST got no token response: " + answer);
@@ -104,11 +115,20 @@ public class RefreshRoundTripBenchmark {
                 .responseSingle((response, content) -> content.asString());
     }
 
+    /**
+     * Azure's refresh: {@code AccessTokenCache} will not fetch again within 30 s of a fetch, even
+     * when asked to ({@code getToken(.., true)}), so each refresh is a new cache's first fetch.
+     */
+    private Object azureRefresh() {
+        return AzurePeer.cache(azurePost).getToken(AzurePeer.CONTEXT, false).block(Duration.ofSeconds(10));
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() {
         System.out.printf("%n%s: %d token requests over %d connections%n", impl, endpoint.requests(), endpoint.connections());
         tokens.dispose();
         connections.disposeLater().block(Duration.ofSeconds(5));
+        azurePost.close();
         endpoint.close();
     }
 
@@ -119,6 +139,7 @@ public class RefreshRoundTripBenchmark {
                 AccessToken token = tokens.refresh().block();
                 yield token;
             }
+            case "azure" -> azureRefresh();
             case "bare" -> barePost().block();
             default -> throw new IllegalArgumentException("impl: " + impl);
         };

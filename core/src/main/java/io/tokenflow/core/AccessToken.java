@@ -18,14 +18,14 @@ public final class AccessToken {
     private final String tokenType;
     private final @Nullable Instant expiresAt;
     private final Set<String> scopes;
-    private final String authorizationHeader;
+    /** Made on first use and kept (a benign race: any thread may make the same immutable string). */
+    private @Nullable String authorizationHeader;
 
     private AccessToken(String value, String tokenType, @Nullable Instant expiresAt, Set<String> scopes) {
         this.value = value;
         this.tokenType = tokenType;
         this.expiresAt = expiresAt;
         this.scopes = scopes;
-        this.authorizationHeader = tokenType + " " + value;
     }
 
     /**
@@ -68,9 +68,17 @@ public final class AccessToken {
         return scopes;
     }
 
-    /** The value of an {@code Authorization} header carrying this token: {@code <tokenType> <value>} (built once). */
+    /**
+     * The value of an {@code Authorization} header carrying this token: {@code <tokenType> <value>}
+     * (built on the first call, then the same string: a token nobody sends holds none).
+     */
     public String authorizationHeader() {
-        return authorizationHeader;
+        String header = authorizationHeader;
+        if (header == null) {
+            header = tokenType + " " + value;
+            authorizationHeader = header;
+        }
+        return header;
     }
 
     @Override

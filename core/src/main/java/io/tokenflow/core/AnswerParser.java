@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.tokenflow.core.TokenPost.Answer;
 import io.tokenflow.core.store.Credential;
 import java.math.BigDecimal;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import net.minidev.json.JSONObject;
 import org.jspecify.annotations.Nullable;
-import reactor.core.scheduler.Scheduler;
 
 /**
  * Turns one answer of the token endpoint into one typed result: the new {@link Credential}, or
@@ -46,20 +44,11 @@ final class AnswerParser {
     record Refused(TokenFailure failure) implements Parsed {
     }
 
-    private final ErrorClassifier classifier;
-    private final @Nullable Scope requested;
-    private final int maxResponseBytes;
-    private final URI endpoint;
-    private final String clientId;
-    private final Scheduler clock;
+    /** Everything it reads (classifier, cap, endpoint, client id, clock, the requested scopes), read on use: one field per service. */
+    private final EndpointSettings settings;
 
-    AnswerParser(EndpointSettings settings, @Nullable Scope requested) {
-        this.classifier = settings.classifier();
-        this.requested = requested;
-        this.maxResponseBytes = settings.maxResponseBytes();
-        this.endpoint = settings.uri();
-        this.clientId = settings.clientAuth().clientId();
-        this.clock = settings.clock();
+    AnswerParser(EndpointSettings settings) {
+        this.settings = settings;
     }
 
     /**
@@ -71,7 +60,7 @@ final class AnswerParser {
         if (answer.oversized() != null) {
             // Fixed, not the classifier's: an answer this large is a wrong URL serving a page, not an OAuth error.
             return new Refused(TokenFailure.answer(FailureKind.TRANSIENT, status, null, null,
-                    "HTTP " + status + " answer over the " + maxResponseBytes + " byte cap (" + answer.oversized() + "), not read"));
+                    "HTTP " + status + " answer over the " + settings.maxResponseBytes() + " byte cap (" + answer.oversized() + "), not read"));
         }
         JSONObject json = jsonObject(answer.body());
         if (status >= 200 && status < 300) {
@@ -84,7 +73,7 @@ final class AnswerParser {
         try {
             return new Token(credential(answer, json, current, now()));
         } catch (ParseException | RuntimeException e) {
-            return new Refused(TokenFailure.answer(classifier.classifyAnswer(answer.status(), null), answer.status(), null, null,
+            return new Refused(TokenFailure.answer(settings.classifier().classifyAnswer(answer.status(), null), answer.status(), null, null,
                     "HTTP " + answer.status() + " is not a valid token response (" + describeBody(answer) + "): "
                             + reason(e, json, redactor)));
         }
@@ -117,10 +106,10 @@ final class AnswerParser {
             throw new ParseException("expires_in must be a positive number of seconds");
         }
         Instant expiresAt = expiresIn > 0 ? now.plus(Duration.ofSeconds(Math.min(expiresIn, MAX_LIFETIME.getSeconds()))) : null;
-        Set<String> granted = new LinkedHashSet<>();
-        Scope grantedScope = nimbusToken.getScope() != null ? nimbusToken.getScope() : requested;
-        if (grantedScope != null) {
-            granted.addAll(grantedScope.toStringList());
+        Set<String> granted = settings.scopes();
+        Scope grantedScope = nimbusToken.getScope();
+        if (grantedScope != null && !(grantedScope.size() == settings.scopes().size() && settings.scopes().containsAll(grantedScope.toStringList()))) {
+            granted = new LinkedHashSet<>(grantedScope.toStringList());
         }
         AccessToken token = AccessToken.of(nimbusToken.getValue(), nimbusToken.getType().getValue(), expiresAt, granted);
         String oldRefresh = current == null ? null : current.refreshToken().orElse(null);
@@ -129,8 +118,8 @@ final class AnswerParser {
         next.accessToken(token)
                 .refreshToken(newRefresh)
                 .issuedAt(now)
-                .tokenEndpoint(endpoint)
-                .clientId(clientId);
+                .tokenEndpoint(settings.uri())
+                .clientId(settings.clientAuth().clientId());
         if (newRefresh != null && !newRefresh.equals(oldRefresh)) {
             next.refreshTokenRotatedAt(now);
         }
@@ -154,7 +143,7 @@ final class AnswerParser {
                 code = null;
             }
         }
-        FailureKind kind = classifier.classifyAnswer(status, code);
+        FailureKind kind = settings.classifier().classifyAnswer(status, code);
         String message;
         if (status >= 300 && status < 400) {
             message = "HTTP " + status + " redirect not followed (credentials are never sent to a redirect target)";
@@ -172,6 +161,11 @@ final class AnswerParser {
 
     /** {@code Retry-After} as delay-seconds or an HTTP-date (RFC 9110 §10.2.3); null when absent or unreadable. */
     @Nullable Duration retryAfter(@Nullable String header) {
+        return retryAfter(header, now());
+    }
+
+    /** {@code Retry-After} read at {@code now}; null when absent or unreadable. */
+    static @Nullable Duration retryAfter(@Nullable String header, Instant now) {
         if (header == null || header.isBlank()) {
             return null;
         }
@@ -181,7 +175,7 @@ final class AnswerParser {
                 return Duration.ofSeconds(Long.parseLong(value));
             }
             Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            Duration wait = Duration.between(now(), at);
+            Duration wait = Duration.between(now, at);
             return wait.isNegative() ? Duration.ZERO : wait;
         } catch (RuntimeException unreadable) {
             return null;
@@ -189,7 +183,7 @@ final class AnswerParser {
     }
 
     /** The body as a JSON object, whatever its label (some servers call JSON text/plain); null when it is none. */
-    private static @Nullable JSONObject jsonObject(String body) {
+    static @Nullable JSONObject jsonObject(String body) {
         if (!body.stripLeading().startsWith("{")) {
             return null;
         }
@@ -234,7 +228,7 @@ final class AnswerParser {
     }
 
     /** The media type and size of a body, never its content. */
-    private static String describeBody(Answer answer) {
+    static String describeBody(Answer answer) {
         String type = answer.header(HttpHeaderNames.CONTENT_TYPE);
         if (type == null) {
             return "no content type, " + answer.body().length() + " chars";
@@ -247,6 +241,6 @@ final class AnswerParser {
     }
 
     private Instant now() {
-        return Instant.ofEpochMilli(clock.now(TimeUnit.MILLISECONDS));
+        return Instant.ofEpochMilli(settings.clock().now(TimeUnit.MILLISECONDS));
     }
 }

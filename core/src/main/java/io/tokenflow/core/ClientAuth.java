@@ -27,6 +27,9 @@ sealed interface ClientAuth {
 
     String clientId();
 
+    /** The RFC 8414 / RFC 7591 name of the method ({@code token_endpoint_auth_methods_supported}), e.g. {@code client_secret_basic}. */
+    String method();
+
     /** The secret or key material, so that tests and log scans can look for it; null for a public client. */
     @Nullable String secretForScans();
 
@@ -48,6 +51,11 @@ sealed interface ClientAuth {
 
     record SecretBasic(String clientId, String secret) implements ClientAuth {
         @Override
+        public String method() {
+            return "client_secret_basic";
+        }
+
+        @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientSecretBasic(new ClientID(clientId), new Secret(secret)), grant);
         }
@@ -64,6 +72,11 @@ sealed interface ClientAuth {
     }
 
     record SecretPost(String clientId, String secret) implements ClientAuth {
+        @Override
+        public String method() {
+            return "client_secret_post";
+        }
+
         @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientSecretPost(new ClientID(clientId), new Secret(secret)), grant);
@@ -110,6 +123,11 @@ sealed interface ClientAuth {
             return true;
         }
 
+        @Override
+        public String method() {
+            return "private_key_jwt";
+        }
+
         private static JWSAlgorithm ecAlgorithm(ECPrivateKey key) {
             int bits = key.getParams().getOrder().bitLength();
             return bits > 384 ? JWSAlgorithm.ES512 : bits > 256 ? JWSAlgorithm.ES384 : JWSAlgorithm.ES256;
@@ -128,6 +146,11 @@ sealed interface ClientAuth {
 
     /** A public client (refresh_token grant without client authentication): sends {@code client_id} only. */
     record Public(String clientId) implements ClientAuth {
+        @Override
+        public String method() {
+            return "none";
+        }
+
         @Override
         public TokenRequest.Builder request(URI endpoint, AuthorizationGrant grant, Instant now) {
             return new TokenRequest.Builder(endpoint, new ClientID(clientId), grant);

@@ -45,9 +45,13 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
     private static final Pattern IPV4_LOOPBACK =
             Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
 
+    /** What {@link #frozen} makes: kept as they are by the next {@code withX} (services of one builder share them). */
+    private static final Class<?> FROZEN_SET = Collections.unmodifiableSet(new LinkedHashSet<>()).getClass();
+    private static final Class<?> FROZEN_MAP = Collections.unmodifiableMap(new LinkedHashMap<>()).getClass();
+
     EndpointSettings {
-        scopes = Collections.unmodifiableSet(new LinkedHashSet<>(scopes));
-        parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
+        scopes = frozen(scopes);
+        parameters = frozen(parameters);
         Objects.requireNonNull(classifier, "classifier");
         if (maxResponseBytes < 1024 || maxResponseBytes > 16 * 1024 * 1024) {
             throw new IllegalArgumentException("maxResponseSize must be within [1 KiB, 16 MiB], was " + maxResponseBytes);
@@ -55,6 +59,21 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
         RetryPolicy.requirePositive("connectTimeout", connectTimeout);
         RetryPolicy.requirePositive("responseTimeout", responseTimeout);
         Objects.requireNonNull(clock, "clock");
+    }
+
+    /** {@code scopes} immutable, in order; none or one as {@code Set.of(..)}, which tokens then share as their scopes. */
+    private static Set<String> frozen(Set<String> scopes) {
+        if (scopes.size() <= 1) {
+            return Set.copyOf(scopes);
+        }
+        return scopes.getClass() == FROZEN_SET ? scopes : Collections.unmodifiableSet(new LinkedHashSet<>(scopes));
+    }
+
+    private static Map<String, String> frozen(Map<String, String> parameters) {
+        if (parameters.isEmpty()) {
+            return Map.of();
+        }
+        return parameters.getClass() == FROZEN_MAP ? parameters : Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
     }
 
     /** Settings for {@code endpoint} and {@code auth} with every default: what tests start from. */
@@ -84,6 +103,12 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
         }
         return new EndpointSettings(endpoint, auth, all, parameters, classifier, maxResponseBytes, connectTimeout,
                 responseTimeout, allowInsecureHttp, httpClient, clock);
+    }
+
+    /** Exactly these scopes, in place of the ones set so far; each as {@link #withScopes}. */
+    EndpointSettings withOnlyScopes(String... scopes) {
+        return new EndpointSettings(endpoint, auth, Set.of(), parameters, classifier, maxResponseBytes, connectTimeout,
+                responseTimeout, allowInsecureHttp, httpClient, clock).withScopes(scopes);
     }
 
     /** Adds (or replaces) an extra form parameter; the names tokenflow sets itself are refused. */

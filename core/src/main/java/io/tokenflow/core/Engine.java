@@ -5,79 +5,63 @@ import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
 /**
  * The state machine of one {@link TokenService}: every write of its {@link ServiceState} happens
- * here, under one lock, checked against {@link Transitions} and published by the {@link StateFeed}
- * after the timers it needs are in place. The lock is the honest choice because a move has side
- * effects (timers, the feed, a job to start); the hot path reads {@link #current()} without it.
- *
- * <p>A write that installs a refresh job starts it after the lock is released ({@link EngineLock}):
- * a job's first steps may run synchronously and call back into the engine.
+ * here, under one lock ({@link EngineLock}, which this class extends), checked against
+ * {@link Transitions} and published by the {@link StateFeed} after the timers it needs are in
+ * place. The lock is the honest choice because a move has side effects (timers, the feed, a job
+ * to start); the hot path reads {@link #current()} without it.
  */
-final class Engine implements RefreshJob.Outcome {
+final class Engine extends EngineLock implements RefreshJob.Host, Timers.Due {
 
-    private final String name;
     private final ServiceLog log;
     private final TokenEndpoint endpoint;
     private final CredentialStore store;
-    private final Scheduler scheduler;
+    private final boolean storeShared; // given, so others may write it; the default store is this service's alone
     private final RetryPolicy policy;
     private final Duration startupTimeout;
-    private final Lifetimes lifetimes;
-    private final HeldView held;
     private final RefreshCycle cycle;
-    private final RefreshJob.Context jobs;
     private final Timers timers;
     private final StateFeed feed;
-    private final Sinks.Empty<Void> stopped = Sinks.empty();
-    private final EngineLock lock = new EngineLock();
-    private volatile ServiceState state;
     private @Nullable Disposable storeWatch;
 
-    Engine(EngineSettings settings, TokenEndpoint endpoint, EventFeed events) {
-        this.name = "TokenService[" + endpoint.clientId() + " @ " + endpoint.endpoint() + "]";
+    Engine(EngineSettings settings, TokenEndpoint endpoint) {
+        super(settings.scheduler(), settings.lifetimes());
         this.endpoint = endpoint;
         this.store = settings.effectiveStore();
-        this.log = new ServiceLog(name, endpoint.clientId(), endpoint.endpoint(), store.describe());
-        this.scheduler = settings.scheduler();
+        this.storeShared = settings.store() != null;
+        this.log = new ServiceLog(endpoint.clientId(), endpoint.endpoint(), store.describe());
         this.policy = settings.effectivePolicy();
         this.startupTimeout = settings.startupTimeout();
-        this.lifetimes = settings.lifetimes();
-        this.held = new HeldView(() -> state, lifetimes, scheduler);
-        this.cycle = new RefreshCycle(store, endpoint, held, settings.seed(), log);
-        this.jobs = new RefreshJob.Context(cycle, policy, stopped.asMono(), this, () -> unavailable(state, null), scheduler, name);
-        this.timers = new Timers(scheduler);
-        this.state = ServiceState.starting(now());
-        this.feed = new StateFeed(scheduler, state.state(), events);
+        this.feed = new StateFeed(scheduler, state.state());
+        this.cycle = new RefreshCycle(store, endpoint, this, settings.seed(), log, feed, scheduler);
+        this.timers = new Timers(scheduler, this);
     }
 
-    /** Watches the store and starts the first fetch. */
+    /** Watches a given store and starts the first fetch. */
     void start() {
-        storeWatch = store.changes()
-                .takeUntilOther(stopped.asMono()).contextWrite(log::onStoreCalls)
-                .subscribe(this::externalCredential, log::stoppedWatching);
-        lock.write(() -> install(true));
-    }
-
-    /** The state, read without the lock. */
-    ServiceState current() {
-        return state;
+        if (storeShared) {
+            storeWatch = store.changes().contextWrite(log::onStoreCalls).subscribe(this::externalCredential, log::stoppedWatching);
+        }
+        write(() -> install(true));
     }
 
     Flux<WorkloadState> states() {
         return feed.states();
     }
 
+    Flux<TokenEvent> events() {
+        return feed.events();
+    }
+
     String name() {
-        return name;
+        return log.name();
     }
 
     // ---------------------------------------------------------------- the calls of TokenService
@@ -87,7 +71,7 @@ final class Engine implements RefreshJob.Outcome {
      * a caller waits until {@code startupTimeout} after the start, then gets the state as it is.
      */
     Mono<AccessToken> slowToken() {
-        return lock.write(() -> {
+        return write(() -> {
             expireIfDue();
             ServiceState s = state;
             if (s.status() == Status.STOPPED || s.status() == Status.AUTH_RETRYING || s.status() == Status.UNAUTHENTICATED) {
@@ -101,15 +85,14 @@ final class Engine implements RefreshJob.Outcome {
             if (s.status() == Status.STARTING && startupLeft <= 0) {
                 return Mono.error(unavailable(s, null));
             }
-            Mono<AccessToken> joined = joinOrInstall(s.status() != Status.DEGRADED)
-                    .onErrorMap(TokenEndpointException.class, e -> unavailable(state, e));
-            return new WaitingToken(s.status() != Status.STARTING ? joined : joined.timeout(Duration.ofMillis(startupLeft),
-                    Mono.defer(() -> Mono.error(unavailable(state, null))), scheduler), name);
+            Mono<AccessToken> joined = (s.job() != null ? s.job() : install(s.status() != Status.DEGRADED)).forTokenCallers();
+            return s.status() != Status.STARTING ? joined : new WaitingToken(joined.timeout(Duration.ofMillis(startupLeft),
+                    Mono.defer(() -> Mono.error(unavailable(state, null))), scheduler), log);
         });
     }
 
     Mono<AccessToken> refresh() {
-        return lock.write(() -> {
+        return write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED) {
                 return Mono.error(unavailable(s, null));
@@ -123,7 +106,7 @@ final class Engine implements RefreshJob.Outcome {
      * token is rejected, and none for a rejection within a pause ({@link Rejections}).
      */
     Mono<AccessToken> tokenRejected(AccessToken rejected) {
-        Mono<AccessToken> refreshing = lock.write(() -> {
+        Mono<AccessToken> refreshing = write(() -> {
             ServiceState s = state;
             AccessToken held = s.token();
             if (held == null || !held.equals(rejected) || !s.status().servesTokens() && s.status() != Status.STARTING) {
@@ -152,14 +135,14 @@ final class Engine implements RefreshJob.Outcome {
 
     /** Cancels every timer and the job in flight; {@code STOPPED}; idempotent. */
     void dispose() {
-        boolean stopping = lock.write(() -> {
+        boolean stopping = write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED) {
                 return false;
             }
             timers.cancelAll();
             moveTo(s, s.stopped(now()), true);
-            stopped.tryEmitEmpty();
+            RefreshJob.stop(s.job());
             feed.complete();
             return true;
         });
@@ -171,13 +154,38 @@ final class Engine implements RefreshJob.Outcome {
         }
     }
 
-    // ---------------------------------------------------------------- job outcomes (RefreshJob.Outcome)
+    // ---------------------------------------------------------------- the jobs' host (RefreshJob.Host)
+
+    @Override
+    public RefreshCycle cycle() {
+        return cycle;
+    }
+
+    @Override
+    public RetryPolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public Scheduler clock() {
+        return scheduler;
+    }
+
+    @Override
+    public ServiceLog log() {
+        return log;
+    }
+
+    @Override
+    public TokenUnavailableException unavailable(@Nullable TokenEndpointException cause) {
+        return unavailable(state, cause);
+    }
 
     @Override
     public AccessToken succeeded(RefreshJob job, Credential credential) {
         AccessToken token = credential.accessToken()
                 .orElseThrow(() -> new IllegalStateException("a refresh produced no access token"));
-        return lock.write(() -> {
+        return write(() -> {
             ServiceState s = state;
             if (s.status() != Status.STOPPED) {
                 adopt(s, credential, token, job);
@@ -190,7 +198,7 @@ final class Engine implements RefreshJob.Outcome {
     @Override
     public Mono<AccessToken> failed(RefreshJob job, Throwable error) {
         TokenEndpointException failure = cycle.asEndpointFailure(error);
-        return lock.write(() -> {
+        return write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED || s.job() != job) {
                 return Mono.<AccessToken>error(failure);
@@ -213,7 +221,7 @@ final class Engine implements RefreshJob.Outcome {
                 timers.cancelExpiry();
             }
             if (next.hasAttempt()) {
-                timers.attemptIn(next.attemptAt() - now, this::scheduledAttempt);
+                timers.attemptIn(next.attemptAt() - now);
             }
             moveTo(s, s.failed(next, failure, failures, streakStart, Instant.ofEpochMilli(now)), !moveTold);
             return Mono.<AccessToken>error(failure);
@@ -228,7 +236,7 @@ final class Engine implements RefreshJob.Outcome {
     @Override
     public void retrying(RefreshJob job, Throwable error, long nextAttemptAt) {
         TokenEndpointException failure = cycle.asEndpointFailure(error);
-        lock.write(() -> {
+        write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED || s.job() != job || s.generation() != job.startGeneration()) {
                 return null;
@@ -246,14 +254,7 @@ final class Engine implements RefreshJob.Outcome {
     private void adopt(ServiceState s, Credential credential, AccessToken token, @Nullable RefreshJob finished) {
         Instant now = now();
         Lifetimes.Plan plan = lifetimes.plan(token, now);
-        long generation = s.generation() + 1;
-        timers.cancelAll();
-        if (plan.refreshAt() != Lifetimes.NEVER) {
-            timers.attemptIn(plan.refreshAt() - now.toEpochMilli(), () -> proactiveRefresh(generation));
-        }
-        if (plan.validUntil() != Lifetimes.NEVER) {
-            timers.expiryIn(plan.validUntil() - now.toEpochMilli(), () -> expired(generation));
-        }
+        timers.replan(plan, now.toEpochMilli(), s.generation() + 1);
         // Published last, so that an observer reacting to the new state finds its timers in place.
         moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()), true);
     }
@@ -301,18 +302,18 @@ final class Engine implements RefreshJob.Outcome {
         }
     }
 
-    // ---------------------------------------------------------------- timers and the store
+    // ---------------------------------------------------------------- timers (Timers.Due) and the store
 
-    /** The expiry timer of a token generation. */
-    private void expired(long generation) {
-        lock.write(() -> {
+    @Override
+    public void expiryDue(long generation) {
+        write(() -> {
             ServiceState s = state;
             if (s.generation() != generation || s.hot() == null || s.status() == Status.STOPPED) {
                 return null;
             }
             long now = nowMillis();
             if (now < s.validUntil()) {
-                timers.expiryIn(s.validUntil() - now, () -> expired(generation));
+                timers.expiryIn(s.validUntil() - now, generation);
                 return null;
             }
             expireNow(s);
@@ -323,8 +324,9 @@ final class Engine implements RefreshJob.Outcome {
         });
     }
 
-    private void proactiveRefresh(long generation) {
-        lock.write(() -> {
+    @Override
+    public void refreshDue(long generation) {
+        write(() -> {
             ServiceState s = state;
             if (s.generation() == generation && s.job() == null && s.status() == Status.RUNNING) {
                 log.refreshingAhead();
@@ -334,8 +336,9 @@ final class Engine implements RefreshJob.Outcome {
         });
     }
 
-    private void scheduledAttempt() {
-        lock.write(() -> {
+    @Override
+    public void attemptDue() {
+        write(() -> {
             ServiceState s = state;
             if (s.job() == null && (s.status() == Status.DEGRADED || s.status() == Status.AUTH_RETRYING)) {
                 install(false);
@@ -346,12 +349,12 @@ final class Engine implements RefreshJob.Outcome {
 
     /** A credential someone else wrote to the store (another process, an operator). */
     private void externalCredential(Credential credential) {
-        lock.write(() -> {
+        write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED || credential.sameTokens(s.credential()) || cycle.savedByThisService(credential)) {
                 return null;
             }
-            if (held.adoptable(credential)) {
+            if (adoptable(credential)) {
                 log.adoptingExternal();
                 adopt(s, credential, credential.accessToken().orElseThrow(), null);
             } else if (credential.refreshToken().isPresent() && s.status() == Status.UNAUTHENTICATED && s.job() == null) {
@@ -374,9 +377,9 @@ final class Engine implements RefreshJob.Outcome {
     /** Installs a new job as the one in flight. Under the lock, with no job in flight. */
     private RefreshJob install(boolean shortRetry) {
         ServiceState s = state;
-        RefreshJob job = new RefreshJob(jobs, shortRetry, s.generation(), s.state().consecutiveFailures());
+        RefreshJob job = new RefreshJob(this, shortRetry, s.generation(), s.state().consecutiveFailures());
         state = s.withJob(job);
-        lock.startAfterwards(job);
+        startAfterwards(job);
         return job;
     }
 
@@ -387,13 +390,5 @@ final class Engine implements RefreshJob.Outcome {
 
     private TokenUnavailableException unavailable(ServiceState s, @Nullable TokenEndpointException cause) {
         return s.unavailable(now(), endpoint.endpoint(), endpoint.clientId(), cause);
-    }
-
-    private long nowMillis() {
-        return scheduler.now(TimeUnit.MILLISECONDS);
-    }
-
-    private Instant now() {
-        return Instant.ofEpochMilli(nowMillis());
     }
 }

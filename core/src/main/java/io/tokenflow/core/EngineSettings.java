@@ -59,9 +59,19 @@ record EngineSettings(Scheduler scheduler, @Nullable RetryPolicy policy, Lifetim
         return new EngineSettings(scheduler, policy, lifetimes, store, seed, startupTimeout);
     }
 
+    /** These settings without the store and the seed: a service of its own credential (a variant), in memory. */
+    EngineSettings withoutCredential() {
+        return new EngineSettings(scheduler, policy, lifetimes, null, null, startupTimeout);
+    }
+
     /** The policy to run with: the given one, else the defaults with the environment's overrides. */
     RetryPolicy effectivePolicy() {
         return policy != null ? policy : RetryPolicy.defaults();
+    }
+
+    /** What the store to run with is called in messages ({@code describe()}), without making one. */
+    String storeDescription() {
+        return store != null ? store.describe() : InMemoryCredentialStore.DESCRIPTION;
     }
 
     /** The store to run with: the given one, else a new, empty in-memory store. */

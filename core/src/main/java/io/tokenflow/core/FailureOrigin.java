@@ -20,5 +20,7 @@ enum FailureOrigin {
     /** The client's own key could not sign the client assertion. */
     CLIENT_KEY,
     /** The credential store failed before or after the token request. */
-    STORE
+    STORE,
+    /** The authorization server's metadata ({@code issuer(..)}) cannot be used: another issuer, no token endpoint, the client's method not offered. */
+    DISCOVERY
 }

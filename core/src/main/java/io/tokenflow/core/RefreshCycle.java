@@ -5,6 +5,7 @@ import io.tokenflow.core.store.CredentialStore;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * One refresh attempt under the store's refresh lease: reload first (another holder may have
@@ -34,20 +35,25 @@ final class RefreshCycle {
     private final Held held;
     private final @Nullable Credential seed;
     private final ServiceLog log;
-    private final Remediation remediation;
+    private final EventFeed events;
+    private final Scheduler clock;
     /** The credential this service last wrote, so that the store reporting it back is not taken for someone else's. */
     private volatile @Nullable Credential lastSaved;
 
     /**
      * @param seed the credential to renew while neither the store nor the service holds one (a refresh token given to the builder)
+     * @param events where each token request is published as it starts and finishes ({@link RequestEvents})
+     * @param clock the service's clock, which times the requests
      */
-    RefreshCycle(CredentialStore store, TokenEndpoint endpoint, Held held, @Nullable Credential seed, ServiceLog log) {
+    RefreshCycle(CredentialStore store, TokenEndpoint endpoint, Held held, @Nullable Credential seed, ServiceLog log,
+                 EventFeed events, Scheduler clock) {
         this.store = store;
         this.endpoint = endpoint;
         this.held = held;
         this.seed = seed;
         this.log = log;
-        this.remediation = Remediation.forService(endpoint.clientId(), endpoint.endpoint(), store.describe());
+        this.events = events;
+        this.clock = clock;
     }
 
     /**
@@ -110,7 +116,7 @@ final class RefreshCycle {
      */
     private Mono<Credential> ownGrant(Credential base, Throwable refused) {
         log.fallingBackToOwnGrant(refused);
-        return endpoint.fetchWithOwnGrant(base)
+        return RequestEvents.observed(events, clock, endpoint.ownGrantType(), () -> endpoint.fetchWithOwnGrant(base), this::remediated)
                 .onErrorMap(RefreshCycle::mayNotUseOwnGrant, notAllowed -> refused)
                 .flatMap(fresh -> store.clear().then(save(fresh)));
     }
@@ -139,9 +145,14 @@ final class RefreshCycle {
      */
     private Mono<Credential> present(CredentialStore.RefreshLease lease, @Nullable Credential base) {
         if (base == null || base.refreshToken().isEmpty()) {
-            return endpoint.fetch(base);
+            return fetch(base);
         }
-        return lease.beforeRefresh(base).then(Mono.defer(() -> endpoint.fetch(base)));
+        return lease.beforeRefresh(base).then(Mono.defer(() -> fetch(base)));
+    }
+
+    /** One token request renewing {@code base}, published as events. */
+    private Mono<Credential> fetch(@Nullable Credential base) {
+        return RequestEvents.observed(events, clock, endpoint.grantType(base), () -> endpoint.fetch(base), this::remediated);
     }
 
     /** Saves {@code fresh}; a store that fails does not cost the new token (it is used anyway). */
@@ -170,7 +181,14 @@ final class RefreshCycle {
                             + "token request (credential store " + store.describe() + "): " + error),
                     endpoint.endpoint(), endpoint.clientId(), error);
         }
-        return failure.failure().remediation().isPresent() ? failure : failure.remediated(remediation.attachTo(failure.failure()));
+        return remediated(failure);
+    }
+
+    /** {@code failure} with its remediation hint attached (itself when it has one already, or none applies). */
+    private TokenEndpointException remediated(TokenEndpointException failure) {
+        return failure.failure().remediation().isPresent() ? failure
+                : failure.remediated(Remediation.forService(endpoint.clientId(), endpoint.endpoint(), store.describe())
+                        .attachTo(failure.failure()));
     }
 
     private static boolean isInvalidGrant(Throwable e) {

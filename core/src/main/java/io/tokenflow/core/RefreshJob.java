@@ -4,10 +4,11 @@ import io.tokenflow.core.store.Credential;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
@@ -15,19 +16,35 @@ import reactor.util.retry.RetryBackoffSpec;
 
 /**
  * One refresh, single flight: a {@link RefreshCycle} (with the short retry at the start of a
- * failure streak) ending in one cached {@code Mono} that every caller joins. The engine installs
- * a job under its lock and then {@linkplain #start() subscribes} it itself, so a caller's
- * cancellation never cancels it; the stop signal does.
+ * failure streak) whose one outcome every caller joins ({@link Join}: linear in the number of
+ * callers). The engine installs a job under its lock and then {@linkplain #start() subscribes} it
+ * itself, so a caller's cancellation never cancels it; {@link #stop()} (the service's disposal) does.
  *
  * <p>Each failed attempt that the short retry retries is reported to the engine with the time
- * of the next attempt ({@link Outcome#retrying}): the short retry runs on a view of the service's
+ * of the next attempt ({@link Host#retrying}): the short retry runs on a view of the service's
  * scheduler ({@link BackoffClock}) that hears each backoff delay Reactor schedules, jitter
  * included, so the time shown is the one Reactor will keep.
  */
 final class RefreshJob {
 
-    /** What a job reports back to the engine, which moves the state. */
-    interface Outcome {
+    /**
+     * The service a job runs for (the engine): what every job of it shares, and where it reports
+     * back, which moves the state. The engine implements it, so that an idle service holds no
+     * object for it.
+     */
+    interface Host {
+        /** The attempt a job makes (and retries). */
+        RefreshCycle cycle();
+
+        /** The short retry's policy, for jobs that start a failure streak (a retry spec is built per such job). */
+        RetryPolicy policy();
+
+        /** The service's clock and timers. */
+        Scheduler clock();
+
+        /** The service's log, for its name in the advice of {@link WaitingToken}. */
+        ServiceLog log();
+
         /** The job produced {@code credential}; returns the token its callers get. */
         AccessToken succeeded(RefreshJob job, Credential credential);
 
@@ -40,18 +57,12 @@ final class RefreshJob {
          * Called on the thread the failure arrived on, before the retry's delay starts.
          */
         void retrying(RefreshJob job, Throwable error, long nextAttemptAt);
-    }
 
-    /**
-     * What every job of one service shares.
-     *
-     * @param policy the short retry's, applied to jobs that start a failure streak
-     * @param stopped completes when the service is disposed: cancels the job
-     * @param whenStopped what callers of a job cancelled by the stop signal get
-     * @param name the service's name, for the advice of {@link WaitingToken}
-     */
-    record Context(RefreshCycle cycle, RetryPolicy policy, Mono<Void> stopped, Outcome outcome,
-                   Supplier<? extends Throwable> whenStopped, Scheduler clock, String name) {
+        /**
+         * What a {@code token()} caller gets for {@code cause} (and, for {@code null}, the callers of a
+         * job {@linkplain #stop() stopped} by the service's disposal): no token can be had now.
+         */
+        TokenUnavailableException unavailable(@Nullable TokenEndpointException cause);
     }
 
     /** {@link #firstFailureAt()} of a job that has not failed. */
@@ -59,10 +70,19 @@ final class RefreshJob {
     /** {@link #nextAttemptAt()} when no retry is scheduled. */
     static final long NO_RETRY = -1;
 
-    private final Context context;
+    private static final Disposable STOPPED = Disposables.disposed();
+
+    private final Host host;
     private final long startGeneration;
     private final int earlierFailures;
+    private final Mono<AccessToken> attempts;
+    private final Join<AccessToken> join = new Join<>();
+    /** What callers join: {@link #join} whose {@code block()} advises on a non-blocking thread. */
     private final Mono<AccessToken> shared;
+    // Made on first use, under the engine's lock (a benign race otherwise: the same view twice).
+    private @Nullable Mono<AccessToken> tokenCallers;
+    /** The job's own subscription: {@code null} before {@link #start()}, {@link #STOPPED} after {@link #stop()}. */
+    private final AtomicReference<@Nullable Disposable> running = new AtomicReference<>();
     // Written by the job's own sequential chain only.
     private volatile int failedAttempts;
     private volatile long firstFailureAt = NO_FAILURE;
@@ -74,29 +94,27 @@ final class RefreshJob {
      * @param startGeneration the service's token generation when the job was installed
      * @param earlierFailures failures of the streak before this job
      */
-    RefreshJob(Context context, boolean shortRetry, long startGeneration, int earlierFailures) {
-        this.context = context;
+    RefreshJob(Host host, boolean shortRetry, long startGeneration, int earlierFailures) {
+        this.host = host;
         this.startGeneration = startGeneration;
         this.earlierFailures = earlierFailures;
-        Mono<Credential> attempt = Mono.defer(() -> context.cycle().run(startGeneration))
+        Mono<Credential> attempt = Mono.defer(() -> host.cycle().run(startGeneration))
                 .doOnError(e -> {
                     if (firstFailureAt == NO_FAILURE) {
-                        firstFailureAt = context.clock().now(TimeUnit.MILLISECONDS);
+                        firstFailureAt = host.clock().now(TimeUnit.MILLISECONDS);
                     }
                     lastFailure = e;
                     nextAttemptAt = NO_RETRY;
                     failedAttempts++;
                 });
         Mono<Credential> attempts = shortRetry
-                ? attempt.retryWhen(shortRetry(context.policy(), context.clock())
-                        .scheduler(new BackoffClock(context.clock(), this::retryingIn)))
+                ? attempt.retryWhen(shortRetry(host.policy(), host.clock())
+                        .scheduler(new BackoffClock(host.clock(), this::retryingIn)))
                 : attempt;
-        this.shared = new WaitingToken(attempts
-                .takeUntilOther(context.stopped())
-                .map(credential -> context.outcome().succeeded(this, credential))
-                .onErrorResume(e -> context.outcome().failed(this, e))
-                .switchIfEmpty(Mono.error(context.whenStopped()))
-                .cache(), context.name());
+        this.attempts = attempts
+                .map(credential -> host.succeeded(this, credential))
+                .onErrorResume(e -> host.failed(this, e));
+        this.shared = new WaitingToken(join, host.log());
     }
 
     /**
@@ -123,10 +141,10 @@ final class RefreshJob {
         if (failure == null) {
             return;
         }
-        long wait = backoffMillis + serverAskedToWait(context.policy(), failure).map(Duration::toMillis).orElse(0L);
-        long at = context.clock().now(TimeUnit.MILLISECONDS) + wait;
+        long wait = backoffMillis + serverAskedToWait(host.policy(), failure).map(Duration::toMillis).orElse(0L);
+        long at = host.clock().now(TimeUnit.MILLISECONDS) + wait;
         nextAttemptAt = at;
-        context.outcome().retrying(this, failure, at);
+        host.retrying(this, failure, at);
     }
 
     private static Optional<Duration> serverAskedToWait(RetryPolicy policy, Throwable e) {
@@ -138,14 +156,53 @@ final class RefreshJob {
         return e instanceof TokenEndpointException te ? te.failure().isTransient() : e instanceof CredentialBusyException;
     }
 
-    /** What callers join: one instance per job. */
+    /**
+     * What {@code token()} callers join: {@link #shared()} with a failure as {@link TokenUnavailableException}.
+     * Made once per job, so that a joiner costs its subscription only.
+     */
+    Mono<AccessToken> forTokenCallers() {
+        Mono<AccessToken> view = tokenCallers;
+        if (view == null) {
+            view = new WaitingToken(join.onErrorMap(TokenEndpointException.class, host::unavailable), host.log());
+            tokenCallers = view;
+        }
+        return view;
+    }
+
+    /** What callers join: the job's one outcome, however many subscribe, cancel or come late. */
     Mono<AccessToken> shared() {
         return shared;
     }
 
     /** Subscribes the job on the service's behalf; called once, outside the engine's lock. */
     void start() {
-        shared.subscribe(token -> { }, error -> { });
+        Disposable subscription = attempts.subscribe(token -> join.complete(token, null), error -> join.complete(null, error),
+                () -> join.complete(null, null));
+        if (!running.compareAndSet(null, subscription)) {
+            // Stopped before it started.
+            subscription.dispose();
+        }
+    }
+
+    /** {@code job}'s {@link #stop()}, when there is a job. */
+    static void stop(@Nullable RefreshJob job) {
+        if (job != null) {
+            job.stop();
+        }
+    }
+
+    /**
+     * The service is disposed: cancels the job's request (and releases the store's lease), and its
+     * callers get {@link Host#unavailable}. Idempotent; before {@link #start()} the job never runs.
+     */
+    void stop() {
+        Disposable subscription = running.getAndSet(STOPPED);
+        if (subscription != STOPPED) {
+            if (subscription != null) {
+                subscription.dispose();
+            }
+            join.complete(null, host.unavailable(null));
+        }
     }
 
     long startGeneration() {

@@ -52,6 +52,8 @@ final class Remediation {
             case TLS, NOT_TLS -> "check the TLS trust store and the token endpoint's certificate";
             case CLIENT_KEY -> "check the private key configured for " + client;
             case STORE -> "repair or rewrite the credential in " + store;
+            case DISCOVERY -> "compare issuer(..) of " + client + " with the metadata " + endpoint + " serves: its issuer must be "
+                    + "exactly the configured one, and its token_endpoint_auth_methods_supported must offer the client's method";
             // Only a replaced ErrorClassifier makes a network failure permanent.
             case TRANSPORT, CONNECT_REFUSED, UNKNOWN_HOST -> "check the network path to " + endpoint + " (DNS, proxy, firewall)";
         };
@@ -80,7 +82,7 @@ final class Remediation {
             case UNKNOWN_HOST -> "check the host name in the token endpoint URL " + endpoint + ": it does not resolve (DNS)";
             case NOT_TLS -> "https to a plain-HTTP port? " + hostPort + " answered the TLS handshake in plain text: use the "
                     + "server's TLS port, or http:// if it really serves plain HTTP (loopback, or allowInsecureHttp())";
-            case TRANSPORT, TLS, CLIENT_KEY, STORE -> null;
+            case TRANSPORT, TLS, CLIENT_KEY, STORE, DISCOVERY -> null;
         });
     }
 

@@ -39,35 +39,41 @@ final class ServiceLog {
 
     private static final Logger log = LoggerFactory.getLogger(LOGGER);
 
-    private final String name;
+    // Shared with the service's settings: an idle service holds no string of its own for its log.
     private final String clientId;
-    private final String host;
+    private final URI endpoint;
     private final String store;
-    private final Map<String, String> keyValues;
+
+    /** @param store the credential store's {@code describe()} */
+    ServiceLog(String clientId, URI endpoint, String store) {
+        this.clientId = clientId;
+        this.endpoint = endpoint;
+        this.store = store;
+    }
 
     /**
-     * @param name the service, {@code TokenService[<client id> @ <endpoint>]}
-     * @param store the credential store's {@code describe()}
+     * The service, {@code TokenService[<client id> @ <endpoint>]}, which every line starts with: made
+     * per line, not kept.
      */
-    ServiceLog(String name, String clientId, URI endpoint, String store) {
-        this.name = name;
-        this.clientId = clientId;
-        this.host = String.valueOf(endpoint.getHost());
-        this.store = store;
-        Map<String, String> keys = new LinkedHashMap<>();
-        keys.put(CLIENT_ID, clientId);
-        keys.put(ENDPOINT_HOST, host);
-        this.keyValues = Collections.unmodifiableMap(keys);
+    String name() {
+        return "TokenService[" + clientId + " @ " + endpoint + "]";
     }
 
     /** {@code context} with this service's key-values for the store's lines: give to {@code contextWrite} on every store call. */
     Context onStoreCalls(Context context) {
-        return context.put(STORE_CONTEXT_KEY, keyValues);
+        Map<String, String> keys = new LinkedHashMap<>(4);
+        keys.put(CLIENT_ID, clientId);
+        keys.put(ENDPOINT_HOST, host());
+        return context.put(STORE_CONTEXT_KEY, Collections.unmodifiableMap(keys));
     }
 
     /** A line at {@code level} with the client's key-values; a no-op when the level is off. */
     private LoggingEventBuilder at(Level level) {
-        return log.atLevel(level).addKeyValue(CLIENT_ID, clientId).addKeyValue(ENDPOINT_HOST, host);
+        return log.atLevel(level).addKeyValue(CLIENT_ID, clientId).addKeyValue(ENDPOINT_HOST, host());
+    }
+
+    private String host() {
+        return String.valueOf(endpoint.getHost());
     }
 
     /**
@@ -76,7 +82,7 @@ final class ServiceLog {
      */
     void moved(Status from, Status to, WorkloadState state) {
         if (to != Status.STOPPED) {
-            at(Level.INFO).log("{}: {} -> {}{}", name, from, to, state.lastFailure().map(f -> " (" + f + ")").orElse(""));
+            at(Level.INFO).log("{}: {} -> {}{}", name(), from, to, state.lastFailure().map(f -> " (" + f + ")").orElse(""));
         }
     }
 
@@ -113,8 +119,7 @@ final class ServiceLog {
      * only line for it (the move is not logged again).
      */
     void permanentFailure(Status from, TokenFailure failure) {
-        at(Level.ERROR).log("{}: {}permanent failure, no more token requests until the credential changes or refresh() is called: {}{}",
-                name, from == Status.UNAUTHENTICATED ? "" : from + " -> " + Status.UNAUTHENTICATED + ": ", failure, toFix(failure));
+        at(Level.ERROR).log("{}: {}permanent failure, no more token requests until the credential changes or refresh() is called: {}{}", name(), from == Status.UNAUTHENTICATED ? "" : from + " -> " + Status.UNAUTHENTICATED + ": ", failure, toFix(failure));
     }
 
     /**
@@ -125,7 +130,7 @@ final class ServiceLog {
      */
     void ceilingReached(Status from, TokenFailure failure, int failures, Duration streak, Duration ceiling) {
         at(Level.ERROR).log("{}: {} -> {}: token requests have failed for {} ({} attempts), past the ceiling of {}; giving up "
-                + "until the credential changes or refresh() is called. Last failure: {}{}", name, from, Status.UNAUTHENTICATED,
+                + "until the credential changes or refresh() is called. Last failure: {}{}", name(), from, Status.UNAUTHENTICATED,
                 Durations.readable(streak), failures, Durations.readable(ceiling), failure, toFix(failure));
     }
 
@@ -136,7 +141,7 @@ final class ServiceLog {
      * @param nextIn until the next attempt; {@code null} when none is scheduled
      */
     void firstFailure(TokenFailure failure, @Nullable Duration nextIn) {
-        at(Level.WARN).log("{}: token request failed: {}; {}{}", name, failure,
+        at(Level.WARN).log("{}: token request failed: {}; {}{}", name(), failure,
                 nextIn == null ? "no attempt scheduled" : "next attempt in " + Durations.readable(nextIn), toFix(failure));
     }
 
@@ -150,55 +155,55 @@ final class ServiceLog {
         if (firstOfStreak) {
             firstFailure(failure, nextIn);
         } else {
-            at(Level.DEBUG).log("{}: token request failed, retry {} of {} in {}: {}", name, retry, maxRetries, Durations.readable(nextIn),
+            at(Level.DEBUG).log("{}: token request failed, retry {} of {} in {}: {}", name(), retry, maxRetries, Durations.readable(nextIn),
                     failure);
         }
     }
 
     /** DEBUG: another failure that leaves the status as it is. */
     void stillFailing(Status status, int failures, TokenFailure failure) {
-        at(Level.DEBUG).log("{}: still {} after {} failures: {}", name, status, failures, failure);
+        at(Level.DEBUG).log("{}: still {} after {} failures: {}", name(), status, failures, failure);
     }
 
     void expiredWhileFailing() {
-        at(Level.WARN).log("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", name);
+        at(Level.WARN).log("{}: the held token expired while refreshing fails; callers fail fast until a refresh succeeds", name());
     }
 
     void rejected() {
-        at(Level.INFO).log("{}: a resource server rejected the current token; reloading the credential and refreshing", name);
+        at(Level.INFO).log("{}: a resource server rejected the current token; reloading the credential and refreshing", name());
     }
 
     /** WARN, once per pause: the resource server rejects new tokens; rejections refresh nothing until {@code until}. */
     void rejectionsPaused(int refreshes, Instant until) {
         at(Level.WARN).log("{}: a resource server rejected the tokens of {} rejection-driven refresh(es) soon after they were issued: "
                 + "it probably expects another audience or scope (check scopes(..) and requestParameter(\"audience\", ..) "
-                + "against what it requires); its rejections refresh nothing until {}", name, refreshes, until);
+                + "against what it requires); its rejections refresh nothing until {}", name(), refreshes, until);
     }
 
     void adoptingExternal() {
-        at(Level.INFO).log("{}: adopting the credential written to {}", name, store);
+        at(Level.INFO).log("{}: adopting the credential written to {}", name(), store);
     }
 
     void tryingNewRefreshToken() {
-        at(Level.INFO).log("{}: {} has a new refresh token; trying it", name, store);
+        at(Level.INFO).log("{}: {} has a new refresh token; trying it", name(), store);
     }
 
     void refreshingAhead() {
-        at(Level.DEBUG).log("{}: refreshing ahead of expiry", name);
+        at(Level.DEBUG).log("{}: refreshing ahead of expiry", name());
     }
 
     /** INFO: a refresh token was turned down and the client uses its own grant instead. */
     void fallingBackToOwnGrant(Throwable refused) {
-        at(Level.INFO).log("{}: the refresh token was refused ({}); using the client's own grant instead", name,
+        at(Level.INFO).log("{}: the refresh token was refused ({}); using the client's own grant instead", name(),
                 refused instanceof TokenEndpointException te ? te.failure() : refused.toString());
     }
 
     void notSaved(Throwable error) {
-        at(Level.WARN).log("{}: the new token is used but could not be saved to {}: {}", name, store, error.toString());
+        at(Level.WARN).log("{}: the new token is used but could not be saved to {}: {}", name(), store, error.toString());
     }
 
     void stoppedWatching(Throwable error) {
-        at(Level.WARN).log("{}: stopped watching {}: {}", name, store, error.toString());
+        at(Level.WARN).log("{}: stopped watching {}: {}", name(), store, error.toString());
     }
 
     private static String toFix(TokenFailure failure) {

@@ -16,45 +16,70 @@ import reactor.util.context.Context;
 /**
  * Publishes one service's states. The engine publishes under its lock, so the order is the order
  * of the moves; {@code Sinks.many().replay().latest()} gives a new subscriber the latest state
- * first. Each state published is also a {@link TokenEvent.StateChanged} on the service's
- * {@link EventFeed}.
+ * first. The sink is made when {@link #states()} is first called, from the latest state: until
+ * then a state costs a field write. Each state published is also a
+ * {@link TokenEvent.StateChanged} on the service's events, which this class publishes too (it
+ * extends {@link EventFeed}: one object for both feeds of a service).
  *
  * <p>Each subscriber is delivered to on its own worker of the service's scheduler, so that it
  * never blocks the service, through a queue of at most {@value #CAPACITY} states. A subscriber
  * that keeps up (it has demand) gets every state, once, in order; while it has no demand, what
  * waits for it is conflated to the latest state, and so is a full queue: bounded memory, and a
- * slow subscriber still learns where the service is now. The events share this delivery
- * ({@link #delivered}).
+ * slow subscriber still learns where the service is now.
  */
-final class StateFeed {
+final class StateFeed extends EventFeed {
 
     /** States queued for one subscriber at most; beyond it, it is handed the latest only. */
     static final int CAPACITY = 64;
 
-    private final Sinks.Many<WorkloadState> sink = Sinks.many().replay().latest();
-    private final Flux<WorkloadState> states;
-    private final EventFeed events;
+    // Guarded by this. The sink is made for the first subscriber: a service nobody watches holds none.
+    private WorkloadState latest;
+    private boolean completed;
+    private Sinks.@Nullable Many<WorkloadState> sink;
 
-    StateFeed(Scheduler scheduler, WorkloadState first, EventFeed events) {
-        this.states = delivered(sink.asFlux(), scheduler);
-        this.events = events;
-        sink.tryEmitNext(first);
+    StateFeed(Scheduler scheduler, WorkloadState first) {
+        super(scheduler);
+        this.latest = first;
     }
 
     /** The move from {@code from} to {@code state}; called under the engine's lock. */
     void publish(WorkloadState.Status from, WorkloadState state) {
-        sink.tryEmitNext(state);
-        events.publish(new TokenEvent.StateChanged(from, state));
+        synchronized (this) {
+            latest = state;
+            if (sink != null) {
+                sink.tryEmitNext(state);
+            }
+        }
+        publish(new TokenEvent.StateChanged(from, state));
     }
 
     /** After {@code STOPPED}: every subscriber (of the events too) completes, once it has taken what is queued for it. */
+    @Override
     void complete() {
-        sink.tryEmitComplete();
-        events.complete();
+        synchronized (this) {
+            completed = true;
+            if (sink != null) {
+                sink.tryEmitComplete();
+            }
+        }
+        super.complete();
     }
 
+    /** A new {@code Flux} per call (cheap); each subscriber first gets the latest state. */
     Flux<WorkloadState> states() {
-        return states;
+        return delivered(source(), scheduler);
+    }
+
+    private synchronized Flux<WorkloadState> source() {
+        if (sink == null) {
+            Sinks.Many<WorkloadState> made = Sinks.many().replay().latest();
+            made.tryEmitNext(latest);
+            if (completed) {
+                made.tryEmitComplete();
+            }
+            sink = made;
+        }
+        return sink.asFlux();
     }
 
     /**

@@ -33,19 +33,22 @@ final class TokenEndpointClient implements TokenEndpoint {
     private static final int MAX_CAUSES = 32;
 
     private final EndpointSettings settings;
-    private final TokenRequests requests;
     private final TokenPost post;
     private final AnswerParser parser;
-    /** The whole exchange, from the first byte sent to the last one read: twice the response timeout. */
-    private final Duration exchangeTimeout;
 
-    /** @param settings {@linkplain EndpointSettings#validated() validated} settings */
+    /** @param settings {@linkplain EndpointSettings#validated() validated} settings; sent over the tokenflow-wide {@link Transport} */
     TokenEndpointClient(EndpointSettings settings) {
+        this(settings, Transport.shared());
+    }
+
+    /**
+     * @param settings {@linkplain EndpointSettings#validated() validated} settings
+     * @param transport the shared connections to send with (unless the settings hold the user's {@code HttpClient})
+     */
+    TokenEndpointClient(EndpointSettings settings, Transport transport) {
         this.settings = settings;
-        this.requests = new TokenRequests(settings);
-        this.post = new TokenPost(settings);
-        this.parser = new AnswerParser(settings, requests.scope());
-        this.exchangeTimeout = settings.responseTimeout().plus(settings.responseTimeout());
+        this.post = transport.post(settings);
+        this.parser = new AnswerParser(settings);
     }
 
     @Override
@@ -85,7 +88,7 @@ final class TokenEndpointClient implements TokenEndpoint {
         String refreshToken = current == null ? null : current.refreshToken().orElse(null);
         String grantRefreshToken = ownGrant ? null : refreshToken;
         Credential renewing = ownGrant && current != null ? current.toBuilder().refreshToken(null).build() : current;
-        Mono<HTTPRequest> request = Mono.fromCallable(() -> requests.build(grantRefreshToken, now()));
+        Mono<HTTPRequest> request = Mono.fromCallable(() -> TokenRequests.build(settings, grantRefreshToken, now()));
         if (settings.clientAuth().signs()) {
             // Signing draws on SecureRandom, which reads /dev/urandom: a blocking call that must not
             // run on the event loop or on the engine's (non-blocking) scheduler threads.
@@ -95,16 +98,16 @@ final class TokenEndpointClient implements TokenEndpoint {
             String heldToken = current == null ? null : current.accessToken().map(AccessToken::value).orElse(null);
             Redactor redactor = Redactor.forRequest(built, settings.clientAuth().secretForScans(), refreshToken, heldToken);
             return post.send(built)
-                    .timeout(exchangeTimeout, Schedulers.parallel())
+                    .timeout(exchangeTimeout(), Schedulers.parallel())
                     .map(answer -> parser.parse(answer, renewing, redactor))
                     .onErrorMap(e -> transportFailure(e, redactor))
                     .flatMap(this::outcome);
         });
     }
 
+    /** Nothing to release: the connections are the transport's (or the user's). */
     @Override
     public void dispose() {
-        post.dispose();
     }
 
     private Mono<Credential> outcome(Parsed parsed) {
@@ -126,7 +129,7 @@ final class TokenEndpointClient implements TokenEndpoint {
         Http2Exception http2 = cause(error, Http2Exception.class);
         String message;
         if (error instanceof TimeoutException) {
-            message = "no complete answer within " + exchangeTimeout.toMillis() + " ms";
+            message = "no complete answer within " + exchangeTimeout().toMillis() + " ms";
         } else if (error instanceof ReadTimeoutException) {
             message = "no answer within the response timeout of " + settings.responseTimeout().toMillis() + " ms";
         } else if (hasCause(error, NotSslRecordException.class) || hasCause(error, PlainTextAnswer.NotTlsException.class)) {
@@ -152,6 +155,10 @@ final class TokenEndpointClient implements TokenEndpoint {
         return failure(TokenFailure.of(origin, kind, message), quotesServer ? null : error);
     }
 
+    /** The whole exchange, from the first byte sent to the last one read: twice the response timeout (made per request, not kept). */
+    private Duration exchangeTimeout() {
+        return settings.responseTimeout().multipliedBy(2);
+    }
 
     private TokenEndpointException failure(TokenFailure failure, @Nullable Throwable cause) {
         return TokenEndpointException.of(failure, endpoint(), clientId(), cause);

@@ -2,52 +2,41 @@ package io.tokenflow.core;
 
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.http.client.HttpClientResponse;
 
 /**
  * Sends one built token request with Reactor Netty and reads the answer, capped: a declared
  * {@code Content-Length} over the cap is not read at all, a streamed body is cut as soon as it
  * passes it. Redirects are never followed. Knows nothing of OAuth: what the answer means is
- * {@link AnswerParser}'s to say.
+ * {@link AnswerParser}'s to say. Its connections are a {@link Transport}'s, shared with other
+ * services, or the user's {@code HttpClient}'s; it holds none of its own.
  */
 final class TokenPost {
 
     private final int maxResponseBytes;
-    /** tokenflow's own pool; null when the user gave an {@code HttpClient} (whose pool is theirs). */
-    private final @Nullable ConnectionProvider connections;
     private final HttpClient http;
 
-    TokenPost(EndpointSettings settings) {
+    /**
+     * @param transport the shared connections to send with, unless the user gave an {@code HttpClient}
+     *     (whose pool is theirs: it is configured once, for this service)
+     */
+    TokenPost(EndpointSettings settings, Transport transport) {
         this.maxResponseBytes = settings.maxResponseBytes();
-        HttpClient base = settings.httpClient();
-        // Token requests are rare: idle connections are closed well before a server would drop
-        // them, so a refresh an hour later never trips over a stale pooled connection.
-        this.connections = base != null ? null : ConnectionProvider.builder("tokenflow")
-                .maxConnections(4)
-                .pendingAcquireMaxCount(-1)
-                .maxIdleTime(Duration.ofSeconds(20))
-                .build();
-        HttpClient client = connections != null ? HttpClient.create(connections) : base;
-        this.http = client
-                .followRedirect(false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
-                .responseTimeout(settings.responseTimeout())
-                // At init for HTTP/1.1 and TLS; at each request for a codec that ALPN put in place later, and
-                // for an HTTP/2 stream (its own channel, which init and connect never see).
-                .doOnChannelInit((observer, channel, remote) -> guard(channel.pipeline()))
-                .doOnRequest((request, connection) -> guard(connection.channel().pipeline()));
+        HttpClient own = settings.httpClient();
+        this.http = own != null
+                ? Transport.configure(own, settings.connectTimeout(), settings.responseTimeout())
+                : transport.client(settings.connectTimeout(), settings.responseTimeout());
     }
 
     /** POSTs {@code request}; one answer per subscription. Errors only for a failure before a complete answer. */
@@ -64,39 +53,42 @@ final class TokenPost {
                 .post()
                 .uri(request.getURI())
                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
-                .response((response, content) -> {
-                    int status = response.status().code();
-                    HttpHeaders headers = response.responseHeaders();
-                    long declared = contentLength(headers);
-                    if (declared > maxResponseBytes) {
-                        // Not subscribing to the content: Reactor Netty closes the connection unread.
-                        return Mono.just(Answer.oversized(status, headers, "declared " + declared + " bytes"));
-                    }
-                    return content.asByteArray()
-                            .collect(() -> new CappedBody(maxResponseBytes), CappedBody::append)
-                            // Failing the collect cancels the body: the connection is closed, not drained.
-                            .map(capped -> new Answer(status, headers, capped.text(), null))
-                            .onErrorResume(BodyTooLarge.class,
-                                    e -> Mono.just(Answer.oversized(status, headers, "more than " + maxResponseBytes + " bytes")));
-                })
+                .response(this::read)
                 .next();
     }
 
-    /** The handlers that keep what Netty quotes of the server's bytes out of errors and logs. */
-    private static void guard(ChannelPipeline pipeline) {
-        PlainTextAnswer.guard(pipeline);
-        UnreadableAnswer.guard(pipeline);
+    /**
+     * GETs {@code uri} with {@code Accept: application/json} (discovery metadata), read as
+     * {@link #send} reads: capped, no redirect followed. One answer per subscription.
+     */
+    Mono<Answer> get(URI uri) {
+        return http
+                .headers(h -> h.set(HttpHeaderNames.ACCEPT, "application/json"))
+                .get()
+                .uri(uri)
+                .response(this::read)
+                .next();
+    }
+
+    /** The answer, its body capped: a declared length over the cap is not read, a streamed one is cut. */
+    private Mono<Answer> read(HttpClientResponse response, ByteBufFlux content) {
+        int status = response.status().code();
+        HttpHeaders headers = response.responseHeaders();
+        long declared = contentLength(headers);
+        if (declared > maxResponseBytes) {
+            // Not subscribing to the content: Reactor Netty closes the connection unread.
+            return Mono.just(Answer.oversized(status, headers, "declared " + declared + " bytes"));
+        }
+        return content.asByteArray()
+                .collect(() -> new CappedBody(maxResponseBytes), CappedBody::append)
+                // Failing the collect cancels the body: the connection is closed, not drained.
+                .map(capped -> new Answer(status, headers, capped.text(), null))
+                .onErrorResume(BodyTooLarge.class,
+                        e -> Mono.just(Answer.oversized(status, headers, "more than " + maxResponseBytes + " bytes")));
     }
 
     int maxResponseBytes() {
         return maxResponseBytes;
-    }
-
-    /** Closes tokenflow's own pool (never the user's). */
-    void dispose() {
-        if (connections != null) {
-            connections.disposeLater().subscribe(null, e -> { });
-        }
     }
 
     private static long contentLength(HttpHeaders headers) {

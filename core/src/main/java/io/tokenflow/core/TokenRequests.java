@@ -14,21 +14,11 @@ import org.jspecify.annotations.Nullable;
 /**
  * Builds token requests with Nimbus ({@code TokenRequest -> HTTPRequest}): the grant, the client
  * authentication, the scope and the extra parameters. Nimbus' blocking {@code send()} is never
- * used; {@link TokenPost} sends what this builds. Immutable.
+ * used; {@link TokenPost} sends what this builds. Stateless: a service holds nothing of it.
  */
 final class TokenRequests {
 
-    private final EndpointSettings settings;
-    private final @Nullable Scope scope;
-
-    TokenRequests(EndpointSettings settings) {
-        this.settings = settings;
-        this.scope = settings.scopes().isEmpty() ? null : new Scope(settings.scopes().toArray(String[]::new));
-    }
-
-    /** The scope requested, or {@code null} for none. */
-    @Nullable Scope scope() {
-        return scope;
+    private TokenRequests() {
     }
 
     /**
@@ -39,15 +29,16 @@ final class TokenRequests {
      * @param now the service's clock, for anything time-stamped in the request
      * @throws TokenEndpointException (permanent, {@link FailureOrigin#CLIENT_KEY}) when the client assertion cannot be signed
      */
-    HTTPRequest build(@Nullable String refreshToken, Instant now) {
+    static HTTPRequest build(EndpointSettings settings, @Nullable String refreshToken, Instant now) {
         AuthorizationGrant grant = refreshToken == null
                 ? new ClientCredentialsGrant()
                 : new RefreshTokenGrant(new RefreshToken(refreshToken));
         ClientAuth auth = settings.clientAuth();
         try {
             TokenRequest.Builder builder = auth.request(settings.uri(), grant, now);
-            if (scope != null) {
-                builder.scope(scope);
+            if (!settings.scopes().isEmpty()) {
+                // Made per request, not kept: an idle service holds only its settings' scopes.
+                builder.scope(new Scope(settings.scopes().toArray(String[]::new)));
             }
             settings.parameters().forEach(builder::customParameter);
             return builder.build().toHTTPRequest();

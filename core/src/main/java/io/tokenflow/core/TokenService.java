@@ -45,12 +45,23 @@ public final class TokenService implements Disposable, AutoCloseable {
 
     private final Engine engine;
     private final Scheduler clock;
-    private final EventFeed events;
+    private final Recipe recipe;
+    // Guarded by this; made by the first forScopes/forAudience: a service without variants holds none.
+    private @Nullable Variants variants;
+    private boolean disposed;
 
-    private TokenService(Engine engine, Scheduler clock, EventFeed events) {
+    private TokenService(Engine engine, Scheduler clock, Recipe recipe) {
         this.engine = engine;
         this.clock = clock;
-        this.events = events;
+        this.recipe = recipe;
+    }
+
+    /** Builds the service of a checked {@code recipe} and starts it (its first fetch begins now). */
+    static TokenService start(Recipe recipe) {
+        Engine built = new Engine(recipe.engine(), recipe.endpoint());
+        TokenService service = new TokenService(built, recipe.engine().scheduler(), recipe);
+        built.start();
+        return service;
     }
 
     public static Builder builder() {
@@ -137,7 +148,7 @@ public final class TokenService implements Disposable, AutoCloseable {
      * {@link #token()} nothing.
      */
     public Flux<TokenEvent> events() {
-        return events.events();
+        return engine.events();
     }
 
     /** The current state, without subscribing; its details (failures, next attempt) are always current. */
@@ -145,10 +156,52 @@ public final class TokenService implements Disposable, AutoCloseable {
         return engine.current().state();
     }
 
-    /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. */
+    /**
+     * A service of this client for exactly these scopes: this one's configuration and connections, its
+     * own token, cache and single flight (in memory). Made on the first call, the same one for the same
+     * scopes later; disposed with this one.
+     *
+     * @throws IllegalStateException for a public client (its refresh token is this service's alone), or once disposed
+     */
+    public TokenService forScopes(String... scopes) {
+        return variants().forScopes(scopes);
+    }
+
+    /**
+     * As {@link #forScopes}, for a token for another audience: this service's scopes, and the request
+     * parameter {@code audience} set to {@code audience} (as Auth0 and many gateways ask for it).
+     *
+     * @throws IllegalStateException as {@link #forScopes}
+     */
+    public TokenService forAudience(String audience) {
+        return variants().forAudience(audience);
+    }
+
+    /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. Its variants are disposed too. */
     @Override
     public void dispose() {
         engine.dispose();
+        Variants made;
+        synchronized (this) {
+            disposed = true;
+            made = variants;
+        }
+        if (made != null) {
+            made.dispose();
+        }
+    }
+
+    /** The variants, made on first use; none after {@link #dispose()}. */
+    private synchronized Variants variants() {
+        if (disposed) {
+            throw new IllegalStateException("the service is disposed");
+        }
+        Variants made = variants;
+        if (made == null) {
+            made = new Variants(recipe);
+            variants = made;
+        }
+        return made;
     }
 
     /** {@link #dispose()}: for try-with-resources. Idempotent; throws nothing. */
@@ -178,6 +231,8 @@ public final class TokenService implements Disposable, AutoCloseable {
         private EngineSettings engine = EngineSettings.DEFAULTS;
         private @Nullable ClientAuth auth;
         private boolean secretPost;
+        private @Nullable URI issuer;
+        private @Nullable Transport transport;
         private @Nullable TokenEndpoint endpointOverride;
 
         private Builder() {
@@ -186,6 +241,18 @@ public final class TokenService implements Disposable, AutoCloseable {
         /** The token endpoint. {@code https}, or {@code http} on a loopback host, or anywhere after {@link #allowInsecureHttp()}. */
         public Builder tokenEndpoint(URI tokenEndpoint) {
             wire = wire.withEndpoint(tokenEndpoint);
+            issuer = null;
+            return this;
+        }
+
+        /**
+         * The server by its issuer, in place of {@link #tokenEndpoint}: the token endpoint comes from its
+         * RFC 8414 metadata (OpenID Connect's when RFC 8414 answers 404 or 405), fetched, retried and
+         * classified as part of the first token request. Its {@code issuer} must be exactly this one and
+         * it must offer the client's method, else a permanent failure saying why. No query or fragment.
+         */
+        public Builder issuer(URI issuer) {
+            this.issuer = Objects.requireNonNull(issuer, "issuer");
             return this;
         }
 
@@ -335,23 +402,41 @@ public final class TokenService implements Disposable, AutoCloseable {
             return this;
         }
 
+        /** The connections to share (a registry's); default: the tokenflow-wide {@link Transport#shared()}. */
+        Builder transport(Transport transport) {
+            this.transport = transport;
+            return this;
+        }
+
         /**
          * Validates the configuration and starts the service (its first fetch begins now).
          *
-         * @throws IllegalStateException when the endpoint or the credentials are missing
-         * @throws IllegalArgumentException for an endpoint tokenflow will not send secrets to
+         * @throws IllegalStateException when the endpoint (or issuer) or the credentials are missing
+         * @throws IllegalArgumentException for an endpoint or issuer tokenflow will not send secrets to
          */
         public TokenService build() {
+            return start(recipe());
+        }
+
+        /**
+         * The configuration checked as a whole, nothing started.
+         *
+         * @throws IllegalStateException as {@link #build()}
+         * @throws IllegalArgumentException as {@link #build()}
+         */
+        Recipe recipe() {
+            Transport connections = transport != null ? transport : Transport.shared();
+            if (issuer != null) {
+                EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler());
+                IssuerDiscovery discovery = new IssuerDiscovery(IssuerDiscovery.checkIssuer(issuer, checked), checked, connections);
+                return new Recipe(checked, engine, discovery, connections, endpointOverride);
+            }
+            if (wire.endpoint() == null) {
+                throw new IllegalStateException("tokenEndpoint(...) or issuer(...) is required");
+            }
             wire.checkEndpoint();
             EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler()).validated();
-            TokenEndpoint wire = endpointOverride != null ? endpointOverride : new TokenEndpointClient(checked);
-            EventFeed events = new EventFeed(engine.scheduler());
-            EngineSettings settings = engine.withStore(engine.effectiveStore());
-            Remediation remediation = Remediation.forService(wire.clientId(), wire.endpoint(), settings.effectiveStore().describe());
-            Engine built = new Engine(settings, new ObservedEndpoint(wire, events, engine.scheduler(), remediation), events);
-            TokenService service = new TokenService(built, engine.scheduler(), events);
-            built.start();
-            return service;
+            return new Recipe(checked, engine, null, connections, endpointOverride);
         }
 
         /** The client authentication as declared, {@code client_secret_post} applied; checked against the grant. */

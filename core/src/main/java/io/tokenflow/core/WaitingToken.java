@@ -17,10 +17,10 @@ import reactor.core.scheduler.Schedulers;
 final class WaitingToken extends Mono<AccessToken> {
 
     private final Mono<AccessToken> source;
-    private final String service;
+    private final ServiceLog service;
 
-    /** @param service the service's name, for the message */
-    WaitingToken(Mono<AccessToken> source, String service) {
+    /** @param service the service's log, whose {@link ServiceLog#name()} names it in the message */
+    WaitingToken(Mono<AccessToken> source, ServiceLog service) {
         this.source = source;
         this.service = service;
     }
@@ -44,7 +44,7 @@ final class WaitingToken extends Mono<AccessToken> {
 
     private void refuseOnNonBlockingThread() {
         if (Schedulers.isInNonBlockingThread()) {
-            throw new IllegalStateException("block() on a token of " + service + " on thread " + Thread.currentThread().getName()
+            throw new IllegalStateException("block() on a token of " + service.name() + " on thread " + Thread.currentThread().getName()
                     + ", which must not block: no token could be handed out at once (one is being fetched), so block() would "
                     + "wait for the token endpoint on that thread. Chain the call instead (token().flatMap(token -> ...)), "
                     + "let TokenExchangeFilter or ReactorNettyTokens add the token, or block only on a thread that may wait "

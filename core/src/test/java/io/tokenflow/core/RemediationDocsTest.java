@@ -35,6 +35,8 @@ class RemediationDocsTest {
                 TokenFailure.of(FailureOrigin.STORE, FailureKind.PERMANENT, "credential store failed"));
         CASES.put("`private_key_jwt` assertion cannot be signed",
                 TokenFailure.of(FailureOrigin.CLIENT_KEY, FailureKind.PERMANENT, "cannot sign"));
+        CASES.put("issuer metadata unusable (`issuer(..)`: another issuer, no token endpoint, the method not offered)",
+                TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT, "mix-up"));
         CASES.put("another `error`, or none, made permanent by a replaced `ErrorClassifier`", permanentAnswer(403, null));
         CASES.put("a network failure made permanent by a replaced `ErrorClassifier`",
                 TokenFailure.noAnswer(FailureKind.PERMANENT, "connection refused"));

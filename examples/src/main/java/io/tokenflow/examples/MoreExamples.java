@@ -2,12 +2,14 @@ package io.tokenflow.examples;
 
 import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.store.FileCredentialStore;
 import io.tokenflow.http.StatusRoutes;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.ScriptedAnswer;
 import java.net.URI;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.Map;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -47,6 +49,33 @@ public final class MoreExamples {
                         .bodyToMono(String.class));
         // end::no-block[]
         return orders;
+    }
+
+    static TokenServices namedClients(String secret, PrivateKey key) {
+        // tag::named-clients[]
+        TokenServices clients = TokenServices.builder()
+                .client("orders",  c -> c.issuer(URI.create("https://idp.example/realms/main"))
+                                         .clientCredentials("orders-client", secret).scopes("orders.read"))
+                .client("billing", c -> c.tokenEndpoint(URI.create("https://idp.example/oauth2/token"))
+                                         .privateKeyJwt("billing-client", key, "kid-1"))
+                .build();                                   // checks every client, then starts them all
+        TokenService orders = clients.get("orders");        // an unknown name: the error lists the known ones
+        DisposableServer status = HttpServer.create()
+                .port(8081)
+                .route(StatusRoutes.of(clients.asMap()))    // in the order they were registered
+                .bindNow();
+        // end::named-clients[]
+        status.disposeNow();
+        return clients;
+    }
+
+    static Mono<AccessToken> variants(TokenService orders) {
+        // tag::variants[]
+        TokenService writer = orders.forScopes("orders.write");              // its own token, cache and single flight
+        TokenService billing = orders.forAudience("https://billing.example"); // sends audience=..., keeps the scopes
+        // the same service on every call with the same scopes; disposed with `orders`
+        // end::variants[]
+        return writer.token().then(billing.token());
     }
 
     static DisposableServer statusRoutes(TokenService tokens) {

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.http.StatusJson.Named;
@@ -115,6 +116,11 @@ public final class StatusRoutes implements Consumer<HttpServerRoutes> {
         this.services = services;
         this.heartbeat = heartbeat;
         this.scheduler = scheduler;
+    }
+
+    /** Routes for a registry's services, under their names, in registration order. */
+    public static StatusRoutes of(TokenServices services) {
+        return of(Objects.requireNonNull(services, "services").asMap());
     }
 
     /**

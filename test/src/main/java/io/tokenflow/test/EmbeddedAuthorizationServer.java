@@ -213,6 +213,15 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
         return tokens.tokenRequests();
     }
 
+    /**
+     * The TCP connections open to this server now (token endpoint and metadata): a client that has
+     * closed its connections, or a pool that has evicted its idle ones, shows 0. A connection is
+     * counted from its accept until the server sees it close.
+     */
+    public int openConnections() {
+        return connections.count();
+    }
+
     /** The number of {@code GET} requests for discovery metadata, whatever the answer. */
     public int metadataRequests() {
         return metadata.requests();

@@ -1,6 +1,7 @@
 package io.tokenflow.test;
 
-import java.util.Set;
+import io.netty.channel.Channel;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import reactor.netty.Connection;
@@ -13,17 +14,27 @@ import reactor.netty.Connection;
  */
 final class OpenConnections implements Consumer<Connection> {
 
-    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    /**
+     * By channel: Reactor Netty calls {@code doOnConnection} once per request, and on a keep-alive
+     * connection every request has its own {@code Connection} over the same channel.
+     */
+    private final Map<Channel, Connection> open = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Tracks a newly accepted connection; closes it at once if {@link #closeAll()} has run. */
     @Override
     public void accept(Connection connection) {
-        open.add(connection);
-        connection.onDispose(() -> open.remove(connection));
+        Channel channel = connection.channel();
+        open.putIfAbsent(channel, connection);
+        channel.closeFuture().addListener(closed -> open.remove(channel));
         if (closed) {
             connection.dispose();
         }
+    }
+
+    /** TCP connections accepted and not closed yet. */
+    int count() {
+        return open.size();
     }
 
     /**
@@ -32,6 +43,6 @@ final class OpenConnections implements Consumer<Connection> {
      */
     void closeAll() {
         closed = true;
-        open.forEach(Connection::dispose);
+        open.values().forEach(Connection::dispose);
     }
 }

@@ -1,6 +1,6 @@
 package io.tokenflow.core.store;
 
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -14,13 +14,20 @@ import reactor.core.publisher.Sinks;
  */
 public final class InMemoryCredentialStore implements CredentialStore {
 
+    /** What every in-memory store is called in messages: {@code memory}. */
+    public static final String DESCRIPTION = "memory";
+
     private static final RefreshLease FREE = () -> Mono.empty();
 
-    private final AtomicReference<@Nullable Credential> current;
-    private final Sinks.Many<Credential> changes = Sinks.many().multicast().directBestEffort();
+    private static final AtomicReferenceFieldUpdater<InMemoryCredentialStore, Credential> CURRENT =
+            AtomicReferenceFieldUpdater.newUpdater(InMemoryCredentialStore.class, Credential.class, "current");
+
+    private volatile @Nullable Credential current;
+    /** Made on the first {@link #changes()}: a store nobody watches (a service's default one) holds no sink. */
+    private Sinks.@Nullable Many<Credential> changes;
 
     private InMemoryCredentialStore(@Nullable Credential initial) {
-        this.current = new AtomicReference<>(initial);
+        this.current = initial;
     }
 
     /** An empty store. */
@@ -35,21 +42,23 @@ public final class InMemoryCredentialStore implements CredentialStore {
 
     @Override
     public Mono<Credential> load() {
-        return Mono.fromSupplier(current::get);
+        return Mono.fromSupplier(() -> current);
     }
 
     @Override
     public Mono<Void> save(Credential credential) {
         return Mono.fromRunnable(() -> {
-            Credential previous = current.getAndUpdate(old -> {
+            Credential previous = CURRENT.getAndUpdate(this, old -> {
                 if (old != null && old.refreshToken().isPresent() && credential.refreshToken().isEmpty()) {
                     throw io.tokenflow.core.CredentialDowngradeException.refreshTokenWouldBeLost(describe());
                 }
                 return credential;
             });
             if (!credential.equals(previous)) {
-                synchronized (changes) {
-                    changes.tryEmitNext(credential);
+                synchronized (this) {
+                    if (changes != null) {
+                        changes.tryEmitNext(credential);
+                    }
                 }
             }
         });
@@ -57,11 +66,14 @@ public final class InMemoryCredentialStore implements CredentialStore {
 
     @Override
     public Mono<Void> clear() {
-        return Mono.fromRunnable(() -> current.set(null));
+        return Mono.fromRunnable(() -> current = null);
     }
 
     @Override
-    public Flux<Credential> changes() {
+    public synchronized Flux<Credential> changes() {
+        if (changes == null) {
+            changes = Sinks.many().multicast().directBestEffort();
+        }
         return changes.asFlux();
     }
 
@@ -72,6 +84,6 @@ public final class InMemoryCredentialStore implements CredentialStore {
 
     @Override
     public String describe() {
-        return "memory";
+        return DESCRIPTION;
     }
 }
