@@ -74,6 +74,37 @@ class HolderFailureTest {
         }
     }
 
+    /**
+     * Design note case 5, the documented loss: the server rotated, the holder died before it could
+     * save. The next host takes the orphaned claim over, presents the only refresh token the store
+     * has, and the server refuses it once; the host says why and stops (no retry storm).
+     */
+    @Test
+    @Timeout(120)
+    void aHolderKilledAfterTheServerRotatedLosesThatRotationOnceAndTheNextHostSaysWhyAndStops() {
+        try (Hosts hosts = new Hosts(REDIS.server(), server(), "killed-after-rotate")) {
+            List<ChildJvm> both = hosts.start(2, RedisStores.ORPHAN_TIMEOUT);
+            ChildJvm holder = both.get(0);
+            ChildJvm next = both.get(1);
+            RequestHold hold = server.holdAfterRotate();
+
+            Hosts.refresh(holder);
+            hold.awaitHeld(Hosts.ANSWER);
+            holder.kill();
+            Await.until(Hosts.ANSWER, "the dead holder's answer is lost", hold::isAborted);
+            assertThat(server.rotations()).as("the server rotated for the dead holder").isEqualTo(1);
+
+            Hosts.refresh(next);
+            assertThat(next.expect("error", Hosts.ANSWER)).contains("invalid_grant");
+            next.send("token");
+            assertThat(next.expect("error", Hosts.ANSWER)).as("hot callers fail from the cached failure").isNotEmpty();
+
+            assertThat(server.invalidGrants()).as("invalid_grant answers").isEqualTo(1);
+            assertThat(server.tokenRequests()).as("the dead holder's request and the one refused: no retry").isEqualTo(2);
+            assertThat(next.output()).contains("took over the claim on generation 1", "a lost rotation");
+        }
+    }
+
     @Test
     @Timeout(120)
     void aHolderStoppedPastItsLeaseBeforeItsClaimNeverSendsItsRefreshToken() {
