@@ -199,6 +199,7 @@ def main():
     w("| filter | ns/op (± 99.9 % CI) | B/op | vs Spring: time | vs Spring: bytes |")
     w("|---|---|---|---|---|")
     for impl, label in [("tokenflow", "tokenflow `TokenExchangeFilter`"),
+                        ("tokenflow-dpop", "tokenflow `TokenExchangeFilter`, DPoP-bound token: a fresh ES256 proof per request"),
                         ("spring", "Spring Security `ServerOAuth2AuthorizedClientExchangeFilterFunction`"),
                         ("floor", "floor: `ClientRequest.from(..)` + header, no token logic")]:
         r = jmh.get(("FilterBenchmark.filter", impl))

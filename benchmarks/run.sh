@@ -16,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 results=benchmarks/results
-# Forks and iterations come from each class's annotations (1 fork; 3 x 2 s warm-up, 8 x 2 s for
+# Forks and iterations come from each class's annotations (1 fork; 3 x 2 s warm-up (5 x 5 s for FilterBenchmark, whose DPoP variant signs with EC), 8 x 2 s for
 # RefreshRoundTripBenchmark, whose Netty and Nimbus paths take longer to compile; 5 x 2 s measured).
 jmh_opts=${JMH_OPTS:-}
 
