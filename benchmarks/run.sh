@@ -39,8 +39,13 @@ grep -E ':(compile|runtime)' benchmarks/target/dependencies.txt | sed -e 's/^ */
 
 echo "== JMH: ${jmh_opts:-(options from the annotations)} -prof gc"
 # shellcheck disable=SC2086
-java -jar benchmarks/target/benchmarks.jar 'io\.tokenflow\.benchmarks\..*Benchmark' \
+java -jar benchmarks/target/benchmarks.jar 'io\.tokenflow\.benchmarks\..*Benchmark' -e StoreCoordinationBenchmark \
   $jmh_opts -prof gc -rf json -rff "$results/jmh.json" | tee "$results/jmh.log"
+
+echo "== JMH: StoreCoordinationBenchmark (starts a local redis-server)"
+# shellcheck disable=SC2086
+java -jar benchmarks/target/benchmarks.jar StoreCoordinationBenchmark \
+  $jmh_opts -prof gc -rf json -rff "$results/store-coordination.json" | tee "$results/store-coordination.log"
 
 echo "== Stampede"
 java -cp benchmarks/target/benchmarks.jar io.tokenflow.benchmarks.Stampede "$results/stampede.json"
