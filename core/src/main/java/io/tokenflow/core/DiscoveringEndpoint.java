@@ -111,7 +111,8 @@ final class DiscoveringEndpoint implements TokenEndpoint {
                     "discovery: the metadata's token_endpoint is refused: " + refused.getMessage()), null);
         }
         URI alias = metadata.mtlsTokenEndpoint();
-        if (alias != null && checked.binding().tls() != null && checked.binding().mtlsAlias() == null) {
+        ClientTls tls = checked.binding().tls();
+        if (alias != null && tls != null && tls.hasCertificate() && checked.binding().mtlsAlias() == null) {
             // RFC 8705 §5: a client presenting a certificate sends its token requests to the alias.
             try {
                 checked = checked.withBinding(checked.binding().withMtlsAlias(alias));
@@ -119,6 +120,12 @@ final class DiscoveringEndpoint implements TokenEndpoint {
                 throw discovery.failure(TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT,
                         "discovery: the metadata's mtls_endpoint_aliases.token_endpoint is refused: " + refused.getMessage()), null);
             }
+        }
+        DpopProofs dpop = checked.binding().dpop();
+        if (dpop != null && !metadata.dpopSigningAlgs().isEmpty() && !metadata.dpopSigningAlgs().contains(dpop.algorithm())) {
+            throw discovery.failure(TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT,
+                    "discovery: " + discovery.issuer() + " offers dpop_signing_alg_values_supported " + metadata.dpopSigningAlgs()
+                            + ", not " + dpop.algorithm() + ", which the DPoP key of client '" + clientId() + "' signs with"), null);
         }
         return new TokenEndpointClient(checked, transport);
     }

@@ -55,11 +55,13 @@ final class DpopProofs {
     private static final int JTI_BYTES = 16;
 
     private final Mono<Signer> signer;
+    private final JWSAlgorithm algorithm;
     private final Scheduler clock;
     private final ConcurrentHashMap<String, String> nonces = new ConcurrentHashMap<>();
 
-    private DpopProofs(Mono<Signer> signer, Scheduler clock) {
+    private DpopProofs(Mono<Signer> signer, JWSAlgorithm algorithm, Scheduler clock) {
         this.signer = signer;
+        this.algorithm = algorithm;
         this.clock = clock;
     }
 
@@ -70,13 +72,27 @@ final class DpopProofs {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
             generator.initialize(new ECGenParameterSpec("secp256r1"), random);
             return new Signer(generator.generateKeyPair(), random);
-        }), clock);
+        }), JWSAlgorithm.ES256, clock);
     }
 
     /** The user's key: EC (P-256, P-384, P-521) or RSA of 2048 bits or more. */
     static DpopProofs of(KeyPair keys, Scheduler clock) {
         check(keys);
-        return new DpopProofs(ready(() -> new Signer(keys, seeded())), clock);
+        return new DpopProofs(ready(() -> new Signer(keys, seeded())), algorithm(keys.getPublic()), clock);
+    }
+
+    /** The JWS algorithm of the proofs ({@code alg}), e.g. {@code ES256}: what {@code dpop_signing_alg_values_supported} must offer. */
+    String algorithm() {
+        return algorithm.getName();
+    }
+
+    /** ES256, ES384 or ES512 by the curve of an EC key; PS256 for an RSA key. */
+    private static JWSAlgorithm algorithm(java.security.PublicKey key) {
+        if (key instanceof ECPublicKey pub) {
+            Curve curve = Curve.forECParameterSpec(pub.getParams());
+            return Curve.P_521.equals(curve) ? JWSAlgorithm.ES512 : Curve.P_384.equals(curve) ? JWSAlgorithm.ES384 : JWSAlgorithm.ES256;
+        }
+        return JWSAlgorithm.PS256;
     }
 
     /**
@@ -166,18 +182,10 @@ final class DpopProofs {
         private final SecureRandom random;
 
         Signer(KeyPair keys, SecureRandom random) throws JOSEException {
-            JWK jwk;
-            JWSAlgorithm alg;
-            if (keys.getPublic() instanceof ECPublicKey pub) {
-                Curve curve = Curve.forECParameterSpec(pub.getParams());
-                jwk = new ECKey.Builder(curve, pub).privateKey((ECPrivateKey) keys.getPrivate()).build();
-                alg = Curve.P_521.equals(curve) ? JWSAlgorithm.ES512 : Curve.P_384.equals(curve) ? JWSAlgorithm.ES384
-                        : JWSAlgorithm.ES256;
-            } else {
-                jwk = new RSAKey.Builder((RSAPublicKey) keys.getPublic()).privateKey((RSAPrivateKey) keys.getPrivate()).build();
-                alg = JWSAlgorithm.PS256;
-            }
-            this.factory = new DefaultDPoPProofFactory(jwk, alg);
+            JWK jwk = keys.getPublic() instanceof ECPublicKey pub
+                    ? new ECKey.Builder(Curve.forECParameterSpec(pub.getParams()), pub).privateKey((ECPrivateKey) keys.getPrivate()).build()
+                    : new RSAKey.Builder((RSAPublicKey) keys.getPublic()).privateKey((RSAPrivateKey) keys.getPrivate()).build();
+            this.factory = new DefaultDPoPProofFactory(jwk, algorithm(keys.getPublic()));
             this.factory.getJWSSigner().getJCAContext().setSecureRandom(random);
             this.random = random;
         }

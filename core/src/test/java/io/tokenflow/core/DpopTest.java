@@ -64,6 +64,36 @@ class DpopTest {
     }
 
     @Test
+    void aDiscoveredServerThatDoesNotTakeTheKeysAlgorithmIsAPermanentDiscoveryFailureNamingBoth() {
+        reactor.netty.DisposableServer idp = io.tokenflow.test.Loopback.httpServer()
+                .handle((request, response) -> {
+                    String issuer = "http://" + request.requestHeaders().get("Host");
+                    String json = "{\"issuer\":\"" + issuer + "\",\"token_endpoint\":\"" + issuer + "/token\","
+                            + "\"token_endpoint_auth_methods_supported\":[\"client_secret_basic\"],"
+                            + "\"dpop_signing_alg_values_supported\":[\"RS256\",\"PS256\"]}";
+                    return request.fullPath().startsWith("/.well-known/")
+                            ? response.header("Content-Type", "application/json").sendString(Mono.just(json)).then()
+                            : response.status(500).send().then();
+                })
+                .bindNow(WAIT);
+        try {
+            TokenService service = start(TokenService.builder().issuer(io.tokenflow.test.Loopback.url(idp, ""))
+                    .clientCredentials("orders-client", "orders-secret").dpop(keys));
+
+            StepVerifier.create(service.refresh())
+                    .expectErrorSatisfies(e -> {
+                        TokenFailure failure = ((TokenEndpointException) e).failure();
+                        assertThat(failure.origin()).isEqualTo(FailureOrigin.DISCOVERY);
+                        assertThat(failure.kind()).isEqualTo(FailureKind.PERMANENT);
+                        assertThat(failure.message()).contains("dpop_signing_alg_values_supported [RS256, PS256], not ES256");
+                    })
+                    .verify(WAIT);
+        } finally {
+            idp.disposeNow();
+        }
+    }
+
+    @Test
     void tokenRequestsCarryAProofAndGetATokenBoundToTheKey() throws Exception {
         EmbeddedAuthorizationServer idp = server(false);
 

@@ -627,14 +627,17 @@ class FaultMatrixTest {
             this.server = RawTcpServer.start(ex -> {
                 if (connection.getAndIncrement() == 0) {
                     ex.request();
-                    ex.write(RawTcpServer.answer(200, "application/json", healthy));
+                    // Before the answer: once the client has its token, the next connection must meet the new behaviour
+                    // (after it, a refresh started at once could reach the listener's backlog before it closes).
                     afterHealthy();
+                    ex.write(RawTcpServer.answer(200, "application/json", healthy));
                 } else {
                     fault.serve(ex);
                 }
             });
         }
 
+        /** Runs once the healthy request is read, before it is answered. */
         void afterHealthy() {
         }
 
