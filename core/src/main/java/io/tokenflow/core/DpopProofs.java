@@ -65,7 +65,7 @@ final class DpopProofs {
         this.clock = clock;
     }
 
-    /** A new EC P-256 key, generated off the event loop when the first proof is needed. */
+    /** A new EC P-256 key, generated off the event loop when the service is built ({@link #prepare}) or the first proof is needed. */
     static DpopProofs generated(Scheduler clock) {
         return new DpopProofs(ready(() -> {
             SecureRandom random = seeded();
@@ -79,6 +79,11 @@ final class DpopProofs {
     static DpopProofs of(KeyPair keys, Scheduler clock) {
         check(keys);
         return new DpopProofs(ready(() -> new Signer(keys, seeded())), algorithm(keys.getPublic()), clock);
+    }
+
+    /** Makes the key and signer now, off the caller's thread (on {@code boundedElastic}), instead of at the first proof. */
+    void prepare() {
+        signer.subscribe(ready -> { }, failed -> { });
     }
 
     /** The JWS algorithm of the proofs ({@code alg}), e.g. {@code ES256}: what {@code dpop_signing_alg_values_supported} must offer. */
@@ -126,12 +131,22 @@ final class DpopProofs {
         return nonces.get(origin(server));
     }
 
-    /** {@code uri} without query and fragment (RFC 9449 §4.2 {@code htu}). */
+    /**
+     * {@code uri} without query, fragment and user info (RFC 9449 §4.2 {@code htu}): scheme, host,
+     * port and the path as sent, its percent escapes kept ({@code /a%2Fb} stays {@code /a%2Fb}).
+     */
     static URI htu(URI uri) {
+        String host = uri.getHost();
+        if (uri.getScheme() == null || host == null) {
+            throw new IllegalArgumentException("not an absolute request URI with a host: " + uri.getScheme() + "://" + host + uri.getRawPath());
+        }
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        String hostPart = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
         try {
-            return new URI(uri.getScheme(), uri.getRawAuthority() == null ? null : uri.getAuthority(), uri.getPath(), null, null);
+            return new URI(uri.getScheme().toLowerCase(Locale.ROOT) + "://" + hostPart.toLowerCase(Locale.ROOT)
+                    + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + path);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a request URI: " + uri.getScheme() + "://" + uri.getHost() + uri.getPath(), e);
+            throw new IllegalArgumentException("not a request URI: " + uri.getScheme() + "://" + host + path, e);
         }
     }
 
@@ -153,7 +168,8 @@ final class DpopProofs {
         if (!ec && !rsa) {
             throw new IllegalArgumentException("dpop(keys) needs an EC or RSA key pair, got " + keys.getPrivate().getAlgorithm());
         }
-        if (ec && Curve.forECParameterSpec(((ECPublicKey) keys.getPublic()).getParams()) == null) {
+        Curve curve = ec ? Curve.forECParameterSpec(((ECPublicKey) keys.getPublic()).getParams()) : null;
+        if (ec && !(Curve.P_256.equals(curve) || Curve.P_384.equals(curve) || Curve.P_521.equals(curve))) {
             throw new IllegalArgumentException("dpop(keys) needs an EC key on P-256, P-384 or P-521");
         }
         if (rsa && ((RSAPublicKey) keys.getPublic()).getModulus().bitLength() < 2048) {

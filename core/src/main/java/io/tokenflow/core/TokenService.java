@@ -61,6 +61,11 @@ public final class TokenService implements Disposable, AutoCloseable {
     /** Builds the service of a checked {@code recipe} and starts it (its first fetch begins now). */
     static TokenService start(Recipe recipe) {
         Scheduler scheduler = recipe.engine().scheduler();
+        DpopProofs dpop = recipe.wire().binding().dpop();
+        if (dpop != null) {
+            // Ready before a token is adopted from a store: ReactorNettyTokens signs where nothing may wait.
+            dpop.prepare();
+        }
         Engine built = new Engine(recipe.engine(), recipe.endpoint());
         built.start();
         // Chained: each new subject token renews this service's token, until either stops.
@@ -218,6 +223,7 @@ public final class TokenService implements Disposable, AutoCloseable {
         if (made != null) {
             made.dispose();
         }
+        recipe.disposeOwned();
     }
 
     /** The variants, made on first use; none after {@link #dispose()}. */

@@ -64,6 +64,14 @@ class DpopTest {
     }
 
     @Test
+    void htuIsTheTargetUriAsSentWithoutUserInfoQueryOrFragment() {
+        assertThat(DpopProofs.htu(URI.create("https://api.example.com/files/a%2Fb?x=1#f"))).hasToString("https://api.example.com/files/a%2Fb");
+        assertThat(DpopProofs.htu(URI.create("https://user:pass@API.example.com:8443/x"))).hasToString("https://api.example.com:8443/x");
+        assertThat(DpopProofs.htu(URI.create("http://[::1]:8080"))).hasToString("http://[::1]:8080/");
+        assertThatThrownBy(() -> DpopProofs.htu(URI.create("/relative"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aDiscoveredServerThatDoesNotTakeTheKeysAlgorithmIsAPermanentDiscoveryFailureNamingBoth() {
         reactor.netty.DisposableServer idp = io.tokenflow.test.Loopback.httpServer()
                 .handle((request, response) -> {
@@ -274,6 +282,12 @@ class DpopTest {
 
         assertThatThrownBy(() -> TokenService.builder().dpop(rsa.generateKeyPair()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2048");
+
+        // secp256k1 (JDK 17's SunEC no longer makes it; Bouncy Castle, on the test class path, does): named by Nimbus, not a JOSE DPoP curve here.
+        KeyPairGenerator k1 = KeyPairGenerator.getInstance("EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        k1.initialize(new ECGenParameterSpec("secp256k1"));
+        assertThatThrownBy(() -> TokenService.builder().dpop(k1.generateKeyPair()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("P-256, P-384 or P-521");
     }
 
     @Test

@@ -49,7 +49,7 @@ import reactor.netty.http.client.HttpClientResponse;
  *   <li><b>DPoP.</b> A DPoP-bound token goes as {@code Authorization: DPoP <token>} with a fresh
  *       proof in the {@code DPoP} header, made in {@code doOnRequest} for the final URL (redirects
  *       get their own). The resource server's {@code DPoP-Nonce} is recorded from every response; a
- *       {@code 401} {@code use_dpop_nonce} challenge with a new nonce is answered once: the first
+ *       {@code 401} {@code use_dpop_nonce} challenge with a nonce other than the proof's is answered once: the first
  *       response is discarded (its connection closed) and the request sent again, so its body must
  *       be re-subscribable.</li>
  *   <li><b>No self-heal.</b> A {@code 401} is returned to the caller; report it with
@@ -63,7 +63,6 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
     /** Carries the token from {@code headersWhen} to {@code doOnRequest}; never leaves the client. */
     static final String STASH = "x-tokenflow-pending-authorization";
     private static final String DPOP = "DPoP";
-    private static final String DPOP_NONCE = "DPoP-Nonce";
 
     private static final Logger log = LoggerFactory.getLogger(ReactorNettyTokens.class);
 
@@ -112,26 +111,43 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
 
     /**
      * A response arrives as the connection the client's {@code connect} emits. One that is a
-     * {@code use_dpop_nonce} challenge bringing a new nonce is discarded, and the request sent once
-     * more (headers and a proof made anew, now with the nonce); any other passes, its nonce recorded.
+     * {@code use_dpop_nonce} challenge with a nonce other than its proof's is discarded, and the
+     * request sent once more (headers and a proof made anew, now with the nonce); any other passes.
+     * The nonce of every answer, the retry's included, is recorded.
      */
     private Mono<? extends Connection> answerNonceChallenge(Mono<? extends Connection> connect) {
         return connect.flatMap(connection -> {
-            if (!(connection instanceof HttpClientResponse response) || !asksForNonce(response)) {
+            if (!(connection instanceof HttpClientResponse response) || !asksAgain(response, sentProof(connection))) {
                 return Mono.just(connection);
             }
             connection.dispose();
-            return connect;
+            return connect.doOnNext(again -> {
+                if (again instanceof HttpClientResponse retried) {
+                    recordNonce(retried);
+                }
+            });
         });
     }
 
-    /** Records the response's {@code DPoP-Nonce}; whether it is a {@code use_dpop_nonce} challenge with a new one. */
-    private boolean asksForNonce(HttpClientResponse response) {
-        String nonce = response.responseHeaders().get(DPOP_NONCE);
+    /** The {@code DPoP} proof the request of this exchange carried (Reactor Netty's exchange is request and response in one). */
+    private static @Nullable String sentProof(Connection exchange) {
+        return exchange instanceof HttpClientRequest request ? request.requestHeaders().get(DPOP) : null;
+    }
+
+    private @Nullable String recordNonce(HttpClientResponse response) {
+        String nonce = response.responseHeaders().get(NonceChallenge.DPOP_NONCE);
         URI url = uriOf(response.resourceUrl());
-        boolean fresh = nonce != null && url != null && tokens.dpopNonce(url, nonce);
-        return fresh && response.status().code() == 401
-                && Challenges.hasError(response.responseHeaders().getAll(HttpHeaderNames.WWW_AUTHENTICATE), DPOP, "use_dpop_nonce");
+        if (nonce != null && url != null) {
+            tokens.dpopNonce(url, nonce);
+        }
+        return nonce;
+    }
+
+    /** Records the response's {@code DPoP-Nonce}; whether it is a {@code use_dpop_nonce} challenge to answer. */
+    private boolean asksAgain(HttpClientResponse response, @Nullable String proof) {
+        String nonce = recordNonce(response);
+        return NonceChallenge.asksAgain(response.status().code(), response.responseHeaders().getAll(HttpHeaderNames.WWW_AUTHENTICATE),
+                nonce, proof);
     }
 
     private Mono<HttpHeaders> stashToken(HttpHeaders headers) {
@@ -165,8 +181,8 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
 
     /**
      * A fresh DPoP proof for this request, made here, where the final URL is known and nothing may
-     * wait: the service's key is ready once it holds a DPoP-bound token, so the proof's
-     * {@code Mono} completes at once, on this thread, without blocking.
+     * wait: the service makes its key and signer when it is built (off the event loop, within
+     * milliseconds), so the proof's {@code Mono} completes at once, on this thread, without blocking.
      *
      * @throws IllegalStateException (failing the request) should the proof not be ready at once
      */

@@ -4,6 +4,7 @@ import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -41,8 +42,9 @@ import reactor.core.publisher.Mono;
  *       {@code Authorization: DPoP <token>} with a fresh proof ({@link TokenService#proof}) in the
  *       {@code DPoP} header, for every request and every retry. The resource server's
  *       {@code DPoP-Nonce} is recorded from every answer ({@link TokenService#dpopNonce}); a
- *       {@code 401} with {@code WWW-Authenticate: DPoP error="use_dpop_nonce"} and a new nonce is
- *       answered once, with a proof carrying it, the first response's body released.</li>
+ *       {@code 401} with {@code WWW-Authenticate: DPoP error="use_dpop_nonce"} and a nonce other
+ *       than the one the proof carried is answered once, with a proof carrying it, the first
+ *       response's body released.</li>
  *   <li><b>Self-heal.</b> A {@code 401} whose {@code WWW-Authenticate} holds a challenge of the
  *       token's type with {@code error="invalid_token"} (RFC 6750), or any {@code 401} after
  *       {@link #retryOnAny401()}: the token is reported with
@@ -64,7 +66,6 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
 
     private static final Logger log = LoggerFactory.getLogger(TokenExchangeFilter.class);
     private static final String DPOP = BearerClientRequest.DPOP;
-    private static final String DPOP_NONCE = "DPoP-Nonce";
 
     private final TokenService tokens;
     private final HostAllowList hosts;
@@ -119,7 +120,7 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
     /**
      * Sends {@code request} with {@code token}. A DPoP-bound token goes with a fresh proof; the
      * resource server's {@code DPoP-Nonce} is recorded from every answer, and a
-     * {@code use_dpop_nonce} challenge that brings a new one is answered once, its body released.
+     * {@code use_dpop_nonce} challenge with a nonce other than the proof's is answered once, its body released.
      */
     private Mono<ClientResponse> send(ClientRequest request, ExchangeFunction next, AccessToken token) {
         return DPOP.equalsIgnoreCase(token.tokenType()) ? sendWithProof(request, next, token)
@@ -127,22 +128,33 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
     }
 
     private Mono<ClientResponse> sendWithProof(ClientRequest request, ExchangeFunction next, AccessToken token) {
-        return withProof(request, next, token).flatMap(response -> asksForNonce(request, response)
-                ? response.releaseBody().then(Mono.defer(() -> withProof(request, next, token)))
-                : Mono.just(response));
+        return tokens.proof(request.method().name(), request.url(), token).flatMap(proof ->
+                next.exchange(new BearerClientRequest.WithProof(request, token.authorizationHeader(), proof))
+                        .flatMap(response -> asksAgain(request, response, proof)
+                                ? response.releaseBody().then(Mono.defer(() -> withProof(request, next, token)))
+                                : Mono.just(response)));
     }
 
+    /** The one retry after a nonce challenge: its answer's nonce is recorded too, and never answered again. */
     private Mono<ClientResponse> withProof(ClientRequest request, ExchangeFunction next, AccessToken token) {
         return tokens.proof(request.method().name(), request.url(), token)
-                .flatMap(proof -> next.exchange(new BearerClientRequest.WithProof(request, token.authorizationHeader(), proof)));
+                .flatMap(proof -> next.exchange(new BearerClientRequest.WithProof(request, token.authorizationHeader(), proof)))
+                .doOnNext(response -> recordNonce(request, response));
     }
 
-    /** Records the answer's nonce; whether it is a {@code use_dpop_nonce} challenge (RFC 9449 §9) with a new one. */
-    private boolean asksForNonce(ClientRequest request, ClientResponse response) {
-        String nonce = response.headers().asHttpHeaders().getFirst(DPOP_NONCE);
-        boolean fresh = nonce != null && tokens.dpopNonce(request.url(), nonce);
-        return fresh && response.statusCode().value() == 401
-                && Challenges.hasError(response.headers().header(HttpHeaders.WWW_AUTHENTICATE), DPOP, "use_dpop_nonce");
+    private @Nullable String recordNonce(ClientRequest request, ClientResponse response) {
+        String nonce = response.headers().asHttpHeaders().getFirst(NonceChallenge.DPOP_NONCE);
+        if (nonce != null) {
+            tokens.dpopNonce(request.url(), nonce);
+        }
+        return nonce;
+    }
+
+    /** Records the answer's nonce; whether it is a {@code use_dpop_nonce} challenge (RFC 9449 §9) to answer. */
+    private boolean asksAgain(ClientRequest request, ClientResponse response, String proof) {
+        String nonce = recordNonce(request, response);
+        return NonceChallenge.asksAgain(response.statusCode().value(), response.headers().header(HttpHeaders.WWW_AUTHENTICATE),
+                nonce, proof);
     }
 
     /**

@@ -141,6 +141,27 @@ class DpopResourceTest {
         scanToken();
     }
 
+    /** Eight requests at once meet the same new nonce: each is answered by its own retry, not only the first. */
+    @Test
+    void aBurstOfRequestsMeetingOneNewNonceRetriesEachOnceWithBothAdapters() {
+        for (int round = 0; round < 20; round++) {
+            DpopResourceServer api = resource(true);
+            WebClient client = webClient();
+            HttpClient netty = nettyClient();
+
+            List<Integer> statuses = Flux.range(0, 8)
+                    .flatMap(i -> i % 2 == 0
+                            ? client.get().uri(api.url("/orders/" + i)).exchangeToMono(r -> r.releaseBody().thenReturn(r.statusCode().value()))
+                            : netty.get().uri(api.url("/orders/" + i).toString())
+                                    .responseSingle((r, body) -> body.then(Mono.just(r.status().code()))), 8)
+                    .collectList().block(WAIT);
+
+            assertThat(statuses).as("round %d", round).hasSize(8).containsOnly(200);
+            assertThat(api.requests()).as("round %d: at most one retry each", round).isBetween(9, 16);
+        }
+        scanToken();
+    }
+
     @Test
     void aServerThatChallengesEveryProofGetsOneRetryOnly() {
         DpopResourceServer api = DpopResourceServer.builder().rotateNonceOnEveryRequest().start();
