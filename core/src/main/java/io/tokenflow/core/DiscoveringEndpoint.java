@@ -22,7 +22,7 @@ final class DiscoveringEndpoint implements TokenEndpoint {
     private volatile @Nullable TokenEndpointClient client;
 
     /**
-     * @param discovery the issuer's discovery, this service's own
+     * @param discovery the issuer's discovery, shared by a service and its variants
      * @param settings the client's settings, with client authentication and clock, no endpoint yet
      */
     DiscoveringEndpoint(IssuerDiscovery discovery, EndpointSettings settings, Transport transport) {
@@ -62,10 +62,12 @@ final class DiscoveringEndpoint implements TokenEndpoint {
         return settings.clientAuth().clientId();
     }
 
-    /** Releases the discovery's and the found client's own connections, if they have any (a TLS identity of their own). */
+    /**
+     * Releases the found client's own connections, if it has any (a TLS identity of its own). The
+     * discovery is shared with the service's variants: the service the builder made disposes it.
+     */
     @Override
     public void dispose() {
-        discovery.dispose();
         TokenEndpointClient made = client;
         if (made != null) {
             made.dispose();

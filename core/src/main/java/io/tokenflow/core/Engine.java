@@ -135,6 +135,7 @@ final class Engine extends EngineLock implements RefreshJob.Host, Timers.Due {
 
     /** Cancels every timer and the job in flight; {@code STOPPED}; idempotent. */
     void dispose() {
+        RefreshJob[] inFlight = new RefreshJob[1];
         boolean stopping = write(() -> {
             ServiceState s = state;
             if (s.status() == Status.STOPPED) {
@@ -142,11 +143,13 @@ final class Engine extends EngineLock implements RefreshJob.Host, Timers.Due {
             }
             timers.cancelAll();
             moveTo(s, s.stopped(now()), true);
-            RefreshJob.stop(s.job());
+            inFlight[0] = s.job();
             feed.complete();
             return true;
         });
         if (stopping) {
+            // Outside the lock: its callers' error handlers run here. What the job still reports is ignored (STOPPED).
+            RefreshJob.stop(inFlight[0]);
             if (storeWatch != null) {
                 storeWatch.dispose();
             }

@@ -30,7 +30,7 @@ import reactor.core.scheduler.Schedulers;
  * <p>Every failure is one {@link TokenEndpointException} classified as a token request's would be
  * (network, 5xx, 429, a 4xx, a 2xx that is no metadata: transient, by the {@link ErrorClassifier}),
  * so the service's short retry and states treat discovery as part of {@code STARTING}. Once found,
- * the metadata is kept for the life of the service that owns this object. Thread-safe.
+ * the metadata is kept for the life of the service that owns this object (and its variants). Thread-safe.
  */
 final class IssuerDiscovery {
 

@@ -13,9 +13,17 @@ import org.jspecify.annotations.Nullable;
  * @param transport the shared connections (unless {@code wire} holds the user's {@code HttpClient})
  * @param override tests: the wire in place of a real one
  * @param subject the engine of a token exchange's subject service, whose every new token renews this one's; {@code null}: not chained
+ * @param root whether this is the recipe of the service the builder made (not of a variant): its service owns {@code discovery}
  */
 record Recipe(EndpointSettings wire, EngineSettings engine, @Nullable IssuerDiscovery discovery, Transport transport,
-              @Nullable TokenEndpoint override, @Nullable Engine subject) {
+              @Nullable TokenEndpoint override, @Nullable Engine subject, boolean root) {
+
+    /** Releases what the root service owns beyond its wire: the discovery's own connections (a TLS identity of its own). */
+    void disposeOwned() {
+        if (root && discovery != null) {
+            discovery.dispose();
+        }
+    }
 
     /** A new wire for one service. */
     TokenEndpoint endpoint() {
@@ -30,6 +38,6 @@ record Recipe(EndpointSettings wire, EngineSettings engine, @Nullable IssuerDisc
      * and a credential of its own (in memory, no seed).
      */
     Recipe variant(EndpointSettings variantWire) {
-        return new Recipe(variantWire, engine.withoutCredential(), discovery, transport, null, subject);
+        return new Recipe(variantWire, engine.withoutCredential(), discovery, transport, null, subject, false);
     }
 }

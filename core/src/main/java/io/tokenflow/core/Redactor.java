@@ -119,7 +119,16 @@ final class Redactor {
     /** A throwable's type and message, cut at 200 characters; not redacted. */
     static String safeMessage(Throwable e) {
         String message = e.getMessage();
-        String text = message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message;
+        return cut(message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message);
+    }
+
+    /** {@link #safeMessage} redacted by this redactor before it is cut, so that no secret straddling the cut survives in part. */
+    String safeMessageOf(Throwable e) {
+        String message = e.getMessage();
+        return cut(apply(message == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + message));
+    }
+
+    private static String cut(String text) {
         return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 

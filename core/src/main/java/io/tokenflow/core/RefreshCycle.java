@@ -118,7 +118,11 @@ final class RefreshCycle {
         log.fallingBackToOwnGrant(refused);
         return RequestEvents.observed(events, clock, endpoint.ownGrantType(), () -> endpoint.fetchWithOwnGrant(base), this::remediated)
                 .onErrorMap(RefreshCycle::mayNotUseOwnGrant, notAllowed -> refused)
-                .flatMap(fresh -> store.clear().then(save(fresh)));
+                .flatMap(fresh -> store.clear().then(save(fresh)).onErrorResume(notCleared -> {
+                    // As save(..) does: a store that fails keeps nobody from the token in hand.
+                    log.notSaved(notCleared);
+                    return Mono.just(fresh);
+                }));
     }
 
     private static boolean mayNotUseOwnGrant(Throwable e) {

@@ -176,6 +176,10 @@ final class RefreshJob {
 
     /** Subscribes the job on the service's behalf; called once, outside the engine's lock. */
     void start() {
+        if (running.get() == STOPPED) {
+            // Stopped before it started: it never runs, not even its first synchronous steps.
+            return;
+        }
         Disposable subscription = attempts.subscribe(token -> join.complete(token, null), error -> join.complete(null, error),
                 () -> join.complete(null, null));
         if (!running.compareAndSet(null, subscription)) {

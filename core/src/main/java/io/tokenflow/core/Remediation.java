@@ -50,13 +50,14 @@ final class Remediation {
         return switch (failure.origin()) {
             case ANSWER -> answer(failure);
             case TLS, NOT_TLS -> "check the TLS trust store and the token endpoint's certificate";
-            case CLIENT_KEY -> "check the private key configured for " + client;
+            case CLIENT_KEY -> "check the private key (client assertion or DPoP) configured for " + client;
             case STORE -> "repair or rewrite the credential in " + store;
             // Only a replaced ErrorClassifier could make it permanent: the same hint as when transient.
             case GRANT_INPUT -> "check the source of the assertion or subject token of " + client + " (its file or supplier, "
                     + "or the subject's TokenService, whose own state says why)";
             case DISCOVERY -> "compare issuer(..) of " + client + " with the metadata " + endpoint + " serves: its issuer must be "
-                    + "exactly the configured one, and its token_endpoint_auth_methods_supported must offer the client's method";
+                    + "exactly the configured one, its token_endpoint_auth_methods_supported must offer the client's method, "
+                    + "and its dpop_signing_alg_values_supported (when present) the DPoP key's algorithm";
             // Only a replaced ErrorClassifier makes a network failure permanent.
             case TRANSPORT, CONNECT_REFUSED, UNKNOWN_HOST -> "check the network path to " + endpoint + " (DNS, proxy, firewall)";
         };

@@ -16,8 +16,8 @@ import org.jspecify.annotations.Nullable;
  * <ol>
  *   <li>Short retry at the start of a failure streak: {@code Retry.backoff(maxRetries, minBackoff)
  *       .maxBackoff(maxBackoff).jitter(jitter)}, only for transient failures; a server's
- *       {@code Retry-After} is waited out before the backoff delay. Invisible to callers and states
- *       while it runs.</li>
+ *       {@code Retry-After} is waited out after the backoff delay. Callers wait for it; the state
+ *       shows its failures and next attempt (in {@code STARTING} too) but does not change while it runs.</li>
  *   <li>Then, while the held token is still valid ({@code DEGRADED}): one attempt every
  *       {@code degradedRetryInterval}, up to the token's expiry.</li>
  *   <li>A server's {@code Retry-After} stretches any of these waits, up to {@code authRetryingInterval}

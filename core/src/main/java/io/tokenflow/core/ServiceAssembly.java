@@ -37,8 +37,8 @@ final class ServiceAssembly {
                 .withBinding(client.binding(scheduler));
         if (issuer != null) {
             IssuerDiscovery discovery = new IssuerDiscovery(IssuerDiscovery.checkIssuer(issuer, declared), declared, transport);
-            return new Recipe(declared, engine, discovery, transport, override, subject);
+            return new Recipe(declared, engine, discovery, transport, override, subject, true);
         }
-        return new Recipe(declared.validated(), engine, null, transport, override, subject);
+        return new Recipe(declared.validated(), engine, null, transport, override, subject, true);
     }
 }

@@ -124,7 +124,9 @@ final class TokenEndpointClient implements TokenEndpoint {
             request = request.flatMap(built -> dpop.proof("POST", built.getURI(), null).map(proof -> {
                 built.setHeader(DpopProofs.HEADER, proof);
                 return built;
-            }));
+            }).onErrorMap(e -> !(e instanceof TokenEndpointException), e -> TokenEndpointException.of(
+                    TokenFailure.of(FailureOrigin.CLIENT_KEY, FailureKind.PERMANENT, "cannot make the DPoP proof: " + Redactor.safeMessage(e)),
+                    settings.uri(), settings.clientAuth().clientId(), null)));
         }
         return request.flatMap(built -> {
             String heldToken = current == null ? null : current.accessToken().map(AccessToken::value).orElse(null);
@@ -196,7 +198,7 @@ final class TokenEndpointClient implements TokenEndpoint {
                     + "(a server that does not speak HTTP/2 on this port?)";
         } else {
             message = (origin == FailureOrigin.TLS ? "TLS with the token endpoint failed: " : "no complete answer from the token endpoint: ")
-                    + redactor.apply(Redactor.safeMessage(error));
+                    + redactor.safeMessageOf(error);
         }
         // The cause is kept for its stack trace unless a message in it quotes a secret (a server
         // can put anything in a status line that a decoder then quotes) or the server's bytes.

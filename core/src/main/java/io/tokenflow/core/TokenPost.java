@@ -138,6 +138,13 @@ final class TokenPost {
         @Nullable String header(CharSequence name) {
             return headers.get(name);
         }
+
+        /** The status and the body's size and type, never the body or headers (a token answer holds the tokens). */
+        @Override
+        public String toString() {
+            return "Answer[" + status + ", " + (oversized != null ? "oversized: " + oversized : body.length() + " chars")
+                    + ", " + headers.get("Content-Type") + "]";
+        }
     }
 
     /** Accumulates a response body and fails as soon as it passes the cap. */

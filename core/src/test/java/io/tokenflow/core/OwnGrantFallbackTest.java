@@ -101,6 +101,48 @@ class OwnGrantFallbackTest {
     }
 
     @Test
+    void aStoreThatCannotClearTheRefusedCredentialStillLeavesTheFallbackTokenInHand() {
+        keycloakLike("invalid_grant");
+        io.tokenflow.core.store.InMemoryCredentialStore memory = io.tokenflow.core.store.InMemoryCredentialStore.empty();
+        io.tokenflow.core.store.CredentialStore failingClear = new io.tokenflow.core.store.CredentialStore() {
+            @Override
+            public reactor.core.publisher.Mono<io.tokenflow.core.store.Credential> load() {
+                return memory.load();
+            }
+
+            @Override
+            public reactor.core.publisher.Mono<Void> save(io.tokenflow.core.store.Credential credential) {
+                return memory.save(credential);
+            }
+
+            @Override
+            public reactor.core.publisher.Mono<Void> clear() {
+                return reactor.core.publisher.Mono.error(new java.io.UncheckedIOException(new java.io.IOException("folder not writable")));
+            }
+
+            @Override
+            public reactor.core.publisher.Flux<io.tokenflow.core.store.Credential> changes() {
+                return memory.changes();
+            }
+
+            @Override
+            public reactor.core.publisher.Mono<RefreshLease> acquireRefreshLease() {
+                return memory.acquireRefreshLease();
+            }
+
+            @Override
+            public String describe() {
+                return "failing-clear";
+            }
+        };
+        TokenService service = start(confidential().credentialStore(failingClear));
+        assertThat(service.token().block(WAIT).value()).isEqualTo("at-cc");
+
+        assertThat(service.refresh().block(WAIT).value()).isEqualTo("at-cc");
+        assertThat(service.state().status()).as("the fresh token is served though the store failed").isEqualTo(Status.RUNNING);
+    }
+
+    @Test
     void aClientNotAllowedTheRefreshGrantFallsBackToo() {
         keycloakLike("unauthorized_client");
         TokenService service = start(confidential());

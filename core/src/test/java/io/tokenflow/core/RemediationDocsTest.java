@@ -33,11 +33,11 @@ class RemediationDocsTest {
         CASES.put("TLS certificate rejected", TokenFailure.of(FailureOrigin.TLS, FailureKind.PERMANENT, "TLS failed"));
         CASES.put("credential store unreadable or corrupt",
                 TokenFailure.of(FailureOrigin.STORE, FailureKind.PERMANENT, "credential store failed"));
-        CASES.put("`private_key_jwt` or `client_secret_jwt` assertion cannot be signed",
+        CASES.put("`private_key_jwt` or `client_secret_jwt` assertion, or a DPoP proof, cannot be signed",
                 TokenFailure.of(FailureOrigin.CLIENT_KEY, FailureKind.PERMANENT, "cannot sign"));
         CASES.put("jwt-bearer assertion or token exchange subject token unavailable (always transient: the hint of the table below)",
                 TokenFailure.of(FailureOrigin.GRANT_INPUT, FailureKind.PERMANENT, "no assertion"));
-        CASES.put("issuer metadata unusable (`issuer(..)`: another issuer, no token endpoint, the method not offered)",
+        CASES.put("issuer metadata unusable (`issuer(..)`: another issuer, no token endpoint, the method not offered, an mTLS alias that is not `https`, the DPoP key's algorithm not offered)",
                 TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT, "mix-up"));
         CASES.put("another `error`, or none, made permanent by a replaced `ErrorClassifier`", permanentAnswer(403, null));
         CASES.put("a network failure made permanent by a replaced `ErrorClassifier`",

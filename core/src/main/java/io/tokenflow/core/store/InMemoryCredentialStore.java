@@ -1,14 +1,19 @@
 package io.tokenflow.core.store;
 
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Sinks;
 
 /**
- * A store in this JVM's memory: the default. Its refresh lease is always free (the service's own
- * single flight already coordinates callers). {@link #changes()} reports every save, so several
+ * A store in this JVM's memory: the default. Its refresh lease is held by one refresh at a time
+ * (waiters queue without blocking a thread), so several services sharing one instance refresh a
+ * rotating refresh token one after the other, each adopting what the one before it saved; for a
+ * store of its own, the lease is always free at once. {@link #changes()} reports every save, so
  * services sharing one instance see each other's credentials, and a test can play an operator who
  * writes a new credential.
  */
@@ -17,7 +22,6 @@ public final class InMemoryCredentialStore implements CredentialStore {
     /** What every in-memory store is called in messages: {@code memory}. */
     public static final String DESCRIPTION = "memory";
 
-    private static final RefreshLease FREE = () -> Mono.empty();
 
     private static final AtomicReferenceFieldUpdater<InMemoryCredentialStore, Credential> CURRENT =
             AtomicReferenceFieldUpdater.newUpdater(InMemoryCredentialStore.class, Credential.class, "current");
@@ -25,6 +29,9 @@ public final class InMemoryCredentialStore implements CredentialStore {
     private volatile @Nullable Credential current;
     /** Made on the first {@link #changes()}: a store nobody watches (a service's default one) holds no sink. */
     private Sinks.@Nullable Many<Credential> changes;
+    // Guarded by this: whether a refresh holds the lease, and who waits for it (made when someone first waits).
+    private boolean leased;
+    private @Nullable ArrayDeque<MonoSink<RefreshLease>> waiting;
 
     private InMemoryCredentialStore(@Nullable Credential initial) {
         this.current = initial;
@@ -77,9 +84,64 @@ public final class InMemoryCredentialStore implements CredentialStore {
         return changes.asFlux();
     }
 
+    /** The lease, at once when it is free, else when the holder before releases it (FIFO); cancelling a wait leaves the queue. */
     @Override
     public Mono<RefreshLease> acquireRefreshLease() {
-        return Mono.just(FREE);
+        return Mono.<RefreshLease>create(sink -> {
+            boolean free;
+            synchronized (this) {
+                free = !leased;
+                if (free) {
+                    leased = true;
+                } else {
+                    if (waiting == null) {
+                        waiting = new ArrayDeque<>();
+                    }
+                    waiting.add(sink);
+                }
+            }
+            if (free) {
+                sink.success(new Lease());
+            } else {
+                sink.onCancel(() -> {
+                    synchronized (this) {
+                        if (waiting != null) {
+                            waiting.remove(sink);
+                        }
+                    }
+                });
+            }
+        }).doOnDiscard(Lease.class, Lease::releaseNow);
+    }
+
+    /** The next waiter gets the lease, or it is free. */
+    private void handOn() {
+        MonoSink<RefreshLease> next;
+        synchronized (this) {
+            next = waiting == null ? null : waiting.poll();
+            if (next == null) {
+                leased = false;
+                return;
+            }
+        }
+        // Delivered to a waiter that cancelled meanwhile, the lease is discarded, and so released (doOnDiscard).
+        next.success(new Lease());
+    }
+
+    /** One holding of the lease; releasing it is idempotent. */
+    private final class Lease implements RefreshLease {
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        @Override
+        public Mono<Void> release() {
+            return Mono.fromRunnable(this::releaseNow);
+        }
+
+        void releaseNow() {
+            if (released.compareAndSet(false, true)) {
+                handOn();
+            }
+        }
     }
 
     @Override
