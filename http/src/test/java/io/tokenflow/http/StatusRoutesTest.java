@@ -9,6 +9,7 @@ import io.tokenflow.core.FailureKind;
 import io.tokenflow.core.RetryPolicy;
 import io.tokenflow.core.TokenFailure;
 import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.WorkloadState;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.http.StatusRoutes.Watched;
@@ -162,6 +163,27 @@ class StatusRoutesTest {
         assertThat(status.get(1).get("name").asText()).isEqualTo("billing");
         assertThat(status.get(1).get("status").asText()).isEqualTo("UNAUTHENTICATED");
         assertThat(status.get(1).get("lastFailure").get("oauthError").asText()).isEqualTo("invalid_client");
+    }
+
+    @Test
+    void aRegistryIsListedUnderItsClientNamesInTheOrderTheyWereDeclared() {
+        EmbeddedAuthorizationServer idp = EmbeddedAuthorizationServer.builder().client("reg-client", "reg-secret").start();
+        endpoints.add(idp);
+        TokenServices clients = TokenServices.builder()
+                .client("shipping", c -> c.tokenEndpoint(idp.tokenEndpoint()).clientCredentials("reg-client", "reg-secret"))
+                .client("audit", c -> c.tokenEndpoint(idp.tokenEndpoint()).clientCredentials("reg-client", "reg-secret"))
+                .build();
+        try {
+            States.await(clients.get("shipping"), Status.RUNNING);
+            States.await(clients.get("audit"), Status.RUNNING);
+
+            JsonNode status = json(Http.get(serve(StatusRoutes.of(clients)), "/status").body());
+
+            assertThat(status).extracting(n -> n.get("name").asText()).containsExactly("shipping", "audit");
+            assertThat(status).extracting(n -> n.get("status").asText()).containsOnly("RUNNING");
+        } finally {
+            clients.dispose();
+        }
     }
 
     @Test
