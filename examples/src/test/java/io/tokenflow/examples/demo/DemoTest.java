@@ -67,6 +67,7 @@ class DemoTest {
     void theScriptedScenarioSaysWhereTheStatusIsWhyDegradedComesLaterAndPrintsOnlyRelativeTimes() {
         assertThat(output).containsPattern("status routes: http://127\\.0\\.0\\.1:\\d+/health, /health/demo, /status, "
                 + "/status/stream \\(a free port; --status-port N to choose one\\)");
+        assertThat(output).containsPattern("status page: open http://127\\.0\\.0\\.1:\\d+/status/ui to watch the outage and recovery live");
         assertThat(output).containsPattern("callers keep getting the held token \\(it expires at \\+\\d+\\.\\ds\\); the service "
                 + "notices the outage at its refresh ahead of expiry \\(about \\+\\d+\\.\\ds");
         assertThat(output).contains("says DEGRADED once that refresh and its 2 short retries have failed");
