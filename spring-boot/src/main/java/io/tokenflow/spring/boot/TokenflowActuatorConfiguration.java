@@ -17,6 +17,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthContributor;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import reactor.core.publisher.Mono;
 
@@ -32,7 +33,7 @@ final class TokenflowActuatorConfiguration {
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(ReactiveHealthContributor.class)
-    @ConditionalOnBean(TokenServices.class)
+    @Conditional(OnTokenServices.class)
     @ConditionalOnEnabledHealthIndicator("tokenflow")
     static class HealthConfiguration {
 
@@ -54,7 +55,7 @@ final class TokenflowActuatorConfiguration {
     /** {@code tokenflowEndpoint}: the Actuator endpoint {@code tokenflow}. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(Endpoint.class)
-    @ConditionalOnBean(TokenServices.class)
+    @Conditional(OnTokenServices.class)
     @ConditionalOnAvailableEndpoint(TokenflowEndpoint.class)
     static class EndpointConfiguration {
 
@@ -72,7 +73,8 @@ final class TokenflowActuatorConfiguration {
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({MeterRegistry.class, TokenflowMetrics.class})
-    @ConditionalOnBean({TokenServices.class, MeterRegistry.class})
+    @Conditional(OnTokenServices.class)
+    @ConditionalOnBean(MeterRegistry.class)
     static class MetricsConfiguration {
 
         @Bean
