@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Writes the results section of docs/benchmarks.md from benchmarks/results/.
+"""Writes the results sections of docs/benchmarks.md from benchmarks/results/.
 
 Reads jmh.json (JMH -rf json, with -prof gc), stampede.json (the Stampede main class),
 environment.json and dependencies.txt (both written by benchmarks/run.sh), and replaces the
-text between the markers <!-- results:begin --> and <!-- results:end --> in docs/benchmarks.md.
+text between the markers <!-- results:begin --> and <!-- results:end --> in docs/benchmarks.md;
+from store-coordination.json (StoreCoordinationBenchmark, run on its own), the text between
+<!-- store-coordination:begin --> and <!-- store-coordination:end -->.
 The rest of that file is written by hand. Run from the repository root:
 
     python3 benchmarks/report.py
@@ -18,15 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 DOC = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+SC_BEGIN, SC_END = "<!-- store-coordination:begin -->", "<!-- store-coordination:end -->"
 PKG = "io.tokenflow.benchmarks."
 ZERO_BYTES = 0.5  # JMH's own bookkeeping shows as ~0.01 B/op on a path that allocates nothing
 
 
-def load_jmh():
+def load_jmh(file="jmh.json"):
     rows = {}
-    runs = json.loads((RESULTS / "jmh.json").read_text())
+    runs = json.loads((RESULTS / file).read_text())
     rerun = RESULTS / "jmh-rerun.json"
-    if rerun.exists():
+    if file == "jmh.json" and rerun.exists():
         # Benchmarks re-run after the suite (named in docs/benchmarks.md) replace their rows.
         again = json.loads(rerun.read_text())
         names = {r["benchmark"] for r in again}
@@ -196,6 +199,7 @@ def main():
     w("| filter | ns/op (± 99.9 % CI) | B/op | vs Spring: time | vs Spring: bytes |")
     w("|---|---|---|---|---|")
     for impl, label in [("tokenflow", "tokenflow `TokenExchangeFilter`"),
+                        ("tokenflow-dpop", "tokenflow `TokenExchangeFilter`, DPoP-bound token: a fresh ES256 proof per request"),
                         ("spring", "Spring Security `ServerOAuth2AuthorizedClientExchangeFilterFunction`"),
                         ("floor", "floor: `ClientRequest.from(..)` + header, no token logic")]:
         r = jmh.get(("FilterBenchmark.filter", impl))
@@ -303,13 +307,46 @@ def main():
         w(f"| {n:,} | {cell(by[('tokenflow', n)])} | {cell(by[('spring', n)])} | {cell(by[('spring-unbounded-queue', n)])} |")
     w("")
 
-    text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        sys.exit(f"{DOC} lacks the markers {BEGIN} / {END}")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(head + BEGIN + "\n" + "\n".join(out) + END + tail)
+    text = replace(DOC.read_text(), BEGIN, END, out)
+    if (RESULTS / "store-coordination.json").exists():
+        text = replace(text, SC_BEGIN, SC_END, store_coordination(load_jmh("store-coordination.json")))
+    DOC.write_text(text)
     print(f"updated {DOC.relative_to(ROOT)}")
+
+
+def replace(text, begin, end, lines):
+    if begin not in text or end not in text:
+        sys.exit(f"{DOC} lacks the markers {begin} / {end}")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return head + begin + "\n" + "\n".join(lines) + end + tail
+
+
+def store_coordination(jmh):
+    """StoreCoordinationBenchmark: the store's part of a refresh and a whole refresh, per store."""
+    out = []
+    w = out.append
+    impls = [("memory", "`InMemoryCredentialStore` (no coordination)"), ("file", "`FileCredentialStore`"),
+             ("redis", "`RedisCredentialStore`, AES-GCM")]
+    w("| store | store's part: lease, load, claim, save, release (µs/op ± 99.9 % CI) | B/op "
+      "| whole refresh, rotating refresh token (µs/op ± 99.9 % CI) | B/op |")
+    w("|---|---|---|---|---|")
+    for impl, label in impls:
+        rnd = jmh.get(("StoreCoordinationBenchmark.storeRound", impl))
+        ref = jmh.get(("StoreCoordinationBenchmark.refresh", impl))
+        if rnd is None or ref is None:
+            continue
+        w(f"| {label} | {with_error(rnd)} | {bytes_op(rnd)} | {with_error(ref)} | {bytes_op(ref)} |")
+    w("")
+    mem = jmh.get(("StoreCoordinationBenchmark.refresh", "memory"))
+    file = jmh.get(("StoreCoordinationBenchmark.refresh", "file"))
+    redis = jmh.get(("StoreCoordinationBenchmark.refresh", "redis"))
+    if mem and file and redis:
+        w(f"Coordination per refresh, over the in-memory store: file {fmt(file['score'] - mem['score'])} µs, "
+          f"Redis {fmt(redis['score'] - mem['score'])} µs; Redis against file: "
+          f"{fmt(redis['score'] / file['score'], 2)}x the whole refresh.")
+        w("")
+    return out
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 results=benchmarks/results
-# Forks and iterations come from each class's annotations (1 fork; 3 x 2 s warm-up, 8 x 2 s for
+# Forks and iterations come from each class's annotations (1 fork; 3 x 2 s warm-up (5 x 5 s for FilterBenchmark, whose DPoP variant signs with EC), 8 x 2 s for
 # RefreshRoundTripBenchmark, whose Netty and Nimbus paths take longer to compile; 5 x 2 s measured).
 jmh_opts=${JMH_OPTS:-}
 
@@ -39,8 +39,13 @@ grep -E ':(compile|runtime)' benchmarks/target/dependencies.txt | sed -e 's/^ */
 
 echo "== JMH: ${jmh_opts:-(options from the annotations)} -prof gc"
 # shellcheck disable=SC2086
-java -jar benchmarks/target/benchmarks.jar 'io\.tokenflow\.benchmarks\..*Benchmark' \
+java -jar benchmarks/target/benchmarks.jar 'io\.tokenflow\.benchmarks\..*Benchmark' -e StoreCoordinationBenchmark \
   $jmh_opts -prof gc -rf json -rff "$results/jmh.json" | tee "$results/jmh.log"
+
+echo "== JMH: StoreCoordinationBenchmark (starts a local redis-server)"
+# shellcheck disable=SC2086
+java -jar benchmarks/target/benchmarks.jar StoreCoordinationBenchmark \
+  $jmh_opts -prof gc -rf json -rff "$results/store-coordination.json" | tee "$results/store-coordination.log"
 
 echo "== Stampede"
 java -cp benchmarks/target/benchmarks.jar io.tokenflow.benchmarks.Stampede "$results/stampede.json"

@@ -55,11 +55,13 @@ final class LoopbackTokenEndpoint implements AutoCloseable {
                     requests.incrementAndGet();
                     int n = issued.incrementAndGet();
                     Mono<Void> open = gate.asMono();
+                    // As RFC 9449 servers do: a request with a DPoP proof gets a DPoP-bound token.
+                    String type = request.requestHeaders().contains("DPoP") ? "DPoP" : "Bearer";
                     Mono<String> answer = request.receive().aggregate().asString().defaultIfEmpty("")
                             .doOnNext(body -> last = new RecordedRequest(List.copyOf(request.requestHeaders().entries()), body))
                             .then(open)
                             .then(delay.isZero() ? Mono.empty() : Mono.delay(delay).then())
-                            .thenReturn("{\"access_token\":\"bench-token-" + n + "\",\"token_type\":\"Bearer\","
+                            .thenReturn("{\"access_token\":\"bench-token-" + n + "\",\"token_type\":\"" + type + "\","
                                     + "\"expires_in\":" + expiresInSeconds + ",\"scope\":\"api.read\"}");
                     return response
                             .header(HttpHeaderNames.CONTENT_TYPE, "application/json;charset=UTF-8")

@@ -21,6 +21,18 @@ public final class CredentialBusyException extends TokenflowException {
     }
 
     /**
+     * A store shared by several hosts cannot be used for a refresh now: it cannot be reached, it
+     * answered too late, or another holder is refreshing the credential. Transient: the service
+     * keeps serving a valid held token and tries again.
+     *
+     * @param store the store's {@code describe()}
+     * @param why what happened and what follows, without secrets
+     */
+    public static CredentialBusyException unavailable(String store, String why) {
+        return new CredentialBusyException("credential store " + store + ": " + why);
+    }
+
+    /**
      * The store can be read but not written here (a read-only mount, such as a Kubernetes Secret
      * volume, or a folder this process may not write), so it cannot be refreshed: whoever writes it
      * does that. Transient: the store is read again at every attempt and its changes are adopted.

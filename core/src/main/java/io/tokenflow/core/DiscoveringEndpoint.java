@@ -22,7 +22,7 @@ final class DiscoveringEndpoint implements TokenEndpoint {
     private volatile @Nullable TokenEndpointClient client;
 
     /**
-     * @param discovery the issuer's discovery, possibly shared with other services of the same issuer
+     * @param discovery the issuer's discovery, this service's own
      * @param settings the client's settings, with client authentication and clock, no endpoint yet
      */
     DiscoveringEndpoint(IssuerDiscovery discovery, EndpointSettings settings, Transport transport) {
@@ -43,7 +43,12 @@ final class DiscoveringEndpoint implements TokenEndpoint {
 
     @Override
     public boolean hasOwnGrant() {
-        return !(settings.clientAuth() instanceof ClientAuth.Public);
+        return settings.hasOwnGrant();
+    }
+
+    @Override
+    public String ownGrantType() {
+        return settings.grant().name();
     }
 
     /** The configured issuer (the token endpoint is only known after discovery). */
@@ -57,9 +62,14 @@ final class DiscoveringEndpoint implements TokenEndpoint {
         return settings.clientAuth().clientId();
     }
 
-    /** Nothing to release: the connections are the transport's. */
+    /** Releases the discovery's and the found client's own connections, if they have any (a TLS identity of their own). */
     @Override
     public void dispose() {
+        discovery.dispose();
+        TokenEndpointClient made = client;
+        if (made != null) {
+            made.dispose();
+        }
     }
 
     /** The issuer's metadata once found (with {@code mtls_endpoint_aliases} and {@code dpop_signing_alg_values_supported}). */
@@ -99,6 +109,16 @@ final class DiscoveringEndpoint implements TokenEndpoint {
         } catch (IllegalArgumentException refused) {
             throw discovery.failure(TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT,
                     "discovery: the metadata's token_endpoint is refused: " + refused.getMessage()), null);
+        }
+        URI alias = metadata.mtlsTokenEndpoint();
+        if (alias != null && checked.binding().tls() != null && checked.binding().mtlsAlias() == null) {
+            // RFC 8705 §5: a client presenting a certificate sends its token requests to the alias.
+            try {
+                checked = checked.withBinding(checked.binding().withMtlsAlias(alias));
+            } catch (IllegalArgumentException refused) {
+                throw discovery.failure(TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT,
+                        "discovery: the metadata's mtls_endpoint_aliases.token_endpoint is refused: " + refused.getMessage()), null);
+            }
         }
         return new TokenEndpointClient(checked, transport);
     }

@@ -29,18 +29,22 @@ import reactor.netty.http.client.HttpClient;
  * @param allowInsecureHttp whether an {@code http://} endpoint may be on a non-loopback host
  * @param httpClient the user's client to start from; {@code null}: tokenflow's own
  * @param clock the service's clock, for time stamps in requests and {@code Retry-After} dates
+ * @param grant the client's own grant, used without a refresh token
+ * @param binding the client's TLS identity, mTLS alias and DPoP key
  */
 record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<String> scopes,
                         Map<String, String> parameters, ErrorClassifier classifier, int maxResponseBytes,
                         Duration connectTimeout, Duration responseTimeout, boolean allowInsecureHttp,
-                        @Nullable HttpClient httpClient, Scheduler clock) {
+                        @Nullable HttpClient httpClient, Scheduler clock, OwnGrant grant, ClientBinding binding) {
 
     static final EndpointSettings DEFAULTS = new EndpointSettings(null, null, Set.of(), Map.of(), ErrorClassifier.standard(),
-            64 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(10), false, null, Schedulers.parallel());
+            64 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(10), false, null, Schedulers.parallel(),
+            OwnGrant.ClientCredentials.INSTANCE, ClientBinding.NONE);
 
     /** Set by tokenflow itself: never an extra request parameter. */
     private static final Set<String> RESERVED = Set.of("grant_type", "client_id", "client_secret", "refresh_token", "scope",
-            "client_assertion", "client_assertion_type");
+            "client_assertion", "client_assertion_type", "assertion", "subject_token", "subject_token_type", "actor_token",
+            "actor_token_type", "requested_token_type");
 
     private static final Pattern IPV4_LOOPBACK =
             Pattern.compile("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
@@ -59,6 +63,8 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
         RetryPolicy.requirePositive("connectTimeout", connectTimeout);
         RetryPolicy.requirePositive("responseTimeout", responseTimeout);
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(grant, "grant");
+        Objects.requireNonNull(binding, "binding");
     }
 
     /** {@code scopes} immutable, in order; none or one as {@code Set.of(..)}, which tokens then share as their scopes. */
@@ -83,12 +89,12 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
 
     EndpointSettings withEndpoint(URI endpoint) {
         return new EndpointSettings(Objects.requireNonNull(endpoint, "tokenEndpoint"), auth, scopes, parameters, classifier,
-                maxResponseBytes, connectTimeout, responseTimeout, allowInsecureHttp, httpClient, clock);
+                maxResponseBytes, connectTimeout, responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     EndpointSettings withAuth(ClientAuth auth) {
         return new EndpointSettings(endpoint, Objects.requireNonNull(auth, "auth"), scopes, parameters, classifier,
-                maxResponseBytes, connectTimeout, responseTimeout, allowInsecureHttp, httpClient, clock);
+                maxResponseBytes, connectTimeout, responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     /** Adds scopes; each must be a non-blank word without white space. */
@@ -102,13 +108,13 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
             all.add(scope);
         }
         return new EndpointSettings(endpoint, auth, all, parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, httpClient, clock);
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     /** Exactly these scopes, in place of the ones set so far; each as {@link #withScopes}. */
     EndpointSettings withOnlyScopes(String... scopes) {
         return new EndpointSettings(endpoint, auth, Set.of(), parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, httpClient, clock).withScopes(scopes);
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding).withScopes(scopes);
     }
 
     /** Adds (or replaces) an extra form parameter; the names tokenflow sets itself are refused. */
@@ -120,42 +126,63 @@ record EndpointSettings(@Nullable URI endpoint, @Nullable ClientAuth auth, Set<S
         Map<String, String> all = new LinkedHashMap<>(parameters);
         all.put(name, Objects.requireNonNull(value, "value"));
         return new EndpointSettings(endpoint, auth, scopes, all, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, httpClient, clock);
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     EndpointSettings withClassifier(ErrorClassifier classifier) {
         return new EndpointSettings(endpoint, auth, scopes, parameters, Objects.requireNonNull(classifier, "classifier"),
-                maxResponseBytes, connectTimeout, responseTimeout, allowInsecureHttp, httpClient, clock);
+                maxResponseBytes, connectTimeout, responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     EndpointSettings withMaxResponseBytes(int maxResponseBytes) {
         return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, httpClient, clock);
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     EndpointSettings withConnectTimeout(Duration connectTimeout) {
         return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, httpClient, clock);
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     EndpointSettings withResponseTimeout(Duration responseTimeout) {
         return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, httpClient, clock);
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
     }
 
     EndpointSettings withInsecureHttpAllowed() {
         return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, true, httpClient, clock);
+                responseTimeout, true, httpClient, clock, grant, binding);
     }
 
     EndpointSettings withHttpClient(HttpClient httpClient) {
         return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, Objects.requireNonNull(httpClient, "httpClient"), clock);
+                responseTimeout, allowInsecureHttp, Objects.requireNonNull(httpClient, "httpClient"), clock, grant,
+                binding);
     }
 
     EndpointSettings withClock(Scheduler clock) {
         return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
-                responseTimeout, allowInsecureHttp, httpClient, clock);
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, binding);
+    }
+
+    EndpointSettings withGrant(OwnGrant grant) {
+        return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
+                responseTimeout, allowInsecureHttp, httpClient, clock, Objects.requireNonNull(grant, "grant"), binding);
+    }
+
+    EndpointSettings withBinding(ClientBinding binding) {
+        return new EndpointSettings(endpoint, auth, scopes, parameters, classifier, maxResponseBytes, connectTimeout,
+                responseTimeout, allowInsecureHttp, httpClient, clock, grant, Objects.requireNonNull(binding, "binding"));
+    }
+
+    /** Where token requests are sent: the token endpoint, or its mTLS alias for a client presenting a certificate. */
+    URI requestUri() {
+        return binding.requestUri(uri());
+    }
+
+    /** Whether the client gets tokens without a refresh token: it authenticates itself, or its grant needs no secret. */
+    boolean hasOwnGrant() {
+        return !(clientAuth() instanceof ClientAuth.Public) || grant.needsNoClientSecret();
     }
 
     /** The endpoint, when the settings are {@link #validated()}. */

@@ -52,8 +52,8 @@ final class Engine extends EngineLock implements RefreshJob.Host, Timers.Due {
         write(() -> install(true));
     }
 
-    Flux<WorkloadState> states() {
-        return feed.states();
+    StateFeed feed() {
+        return feed;
     }
 
     Flux<TokenEvent> events() {
@@ -257,6 +257,7 @@ final class Engine extends EngineLock implements RefreshJob.Host, Timers.Due {
         timers.replan(plan, now.toEpochMilli(), s.generation() + 1);
         // Published last, so that an observer reacting to the new state finds its timers in place.
         moveTo(s, s.adopted(credential, token, plan, now, s.job() == finished ? null : s.job()), true);
+        feed.adopted(token);
     }
 
     /** A held token whose time is up leaves the hot path (the caller then starts or joins a refresh). */

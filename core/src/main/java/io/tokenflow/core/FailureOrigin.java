@@ -21,6 +21,8 @@ enum FailureOrigin {
     CLIENT_KEY,
     /** The credential store failed before or after the token request. */
     STORE,
+    /** The grant's input could not be had: the jwt-bearer assertion, or the token exchange's subject token. */
+    GRANT_INPUT,
     /** The authorization server's metadata ({@code issuer(..)}) cannot be used: another issuer, no token endpoint, the client's method not offered. */
     DISCOVERY
 }

@@ -30,7 +30,7 @@ import reactor.core.scheduler.Schedulers;
  * <p>Every failure is one {@link TokenEndpointException} classified as a token request's would be
  * (network, 5xx, 429, a 4xx, a 2xx that is no metadata: transient, by the {@link ErrorClassifier}),
  * so the service's short retry and states treat discovery as part of {@code STARTING}. Once found,
- * the metadata is kept for the life of the services that share this object. Thread-safe.
+ * the metadata is kept for the life of the service that owns this object. Thread-safe.
  */
 final class IssuerDiscovery {
 
@@ -74,6 +74,11 @@ final class IssuerDiscovery {
             throw new IllegalArgumentException("an issuer has no query or fragment (RFC 8414 §2): " + issuer);
         }
         return issuer;
+    }
+
+    /** Releases this discovery's own connections (only a client with a TLS identity of its own has them). */
+    void dispose() {
+        http.dispose();
     }
 
     URI issuer() {

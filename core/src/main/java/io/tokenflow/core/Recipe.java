@@ -12,9 +12,10 @@ import org.jspecify.annotations.Nullable;
  * @param discovery the issuer's metadata, when configured with {@code issuer(..)}; shared by the service's variants
  * @param transport the shared connections (unless {@code wire} holds the user's {@code HttpClient})
  * @param override tests: the wire in place of a real one
+ * @param subject the engine of a token exchange's subject service, whose every new token renews this one's; {@code null}: not chained
  */
 record Recipe(EndpointSettings wire, EngineSettings engine, @Nullable IssuerDiscovery discovery, Transport transport,
-              @Nullable TokenEndpoint override) {
+              @Nullable TokenEndpoint override, @Nullable Engine subject) {
 
     /** A new wire for one service. */
     TokenEndpoint endpoint() {
@@ -25,10 +26,10 @@ record Recipe(EndpointSettings wire, EngineSettings engine, @Nullable IssuerDisc
     }
 
     /**
-     * The recipe of a variant: {@code variantWire}, this one's discovery and transport, and a
-     * credential of its own (in memory, no seed).
+     * The recipe of a variant: {@code variantWire}, this one's discovery, transport and subject,
+     * and a credential of its own (in memory, no seed).
      */
     Recipe variant(EndpointSettings variantWire) {
-        return new Recipe(variantWire, engine.withoutCredential(), discovery, transport, null);
+        return new Recipe(variantWire, engine.withoutCredential(), discovery, transport, null, subject);
     }
 }

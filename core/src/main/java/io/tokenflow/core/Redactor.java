@@ -25,6 +25,9 @@ final class Redactor {
     private static final int MIN_BODY_VALUE = 8;
     /** Deeper cause chains are not followed (and a cyclic one ends). */
     private static final int MAX_CAUSES = 32;
+    /** The form parameters that carry a credential: secrets, assertions, tokens. */
+    private static final List<String> FORM_SECRETS = List.of("client_secret", "client_assertion", "refresh_token", "assertion",
+            "subject_token", "actor_token");
 
     private final List<String> secrets;
     /** Every secret, in any case (a decoder may upper-case what it quotes); null when there is none. */
@@ -40,7 +43,8 @@ final class Redactor {
     }
 
     /**
-     * The credentials {@code request} carries, and the access token being renewed: it is not sent,
+     * The credentials {@code request} carries (the client's, the grant's assertion or subject token, a DPoP
+     * proof), and the access token being renewed: it is not sent,
      * but the server knows it and may quote it (a description naming the token it revokes). Each
      * in every spelling it has on the wire: as is, and form-encoded (the form body, and the
      * pre-encoded parts of HTTP Basic, RFC 6749 §2.3.1) with a space as {@code +} or {@code %20};
@@ -62,9 +66,13 @@ final class Redactor {
         if (authorization != null) {
             secrets.add(authorization.substring(authorization.indexOf(' ') + 1).trim());
         }
+        String proof = request.getHeaderValue(DpopProofs.HEADER);
+        if (proof != null) {
+            secrets.add(proof);
+        }
         try {
             Map<String, List<String>> form = request.getBodyAsFormParameters();
-            for (String name : List.of("client_secret", "client_assertion", "refresh_token")) {
+            for (String name : FORM_SECRETS) {
                 secrets.addAll(form.getOrDefault(name, List.of()));
             }
         } catch (ParseException | RuntimeException noForm) {

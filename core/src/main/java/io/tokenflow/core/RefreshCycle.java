@@ -77,8 +77,9 @@ final class RefreshCycle {
         return Mono.usingWhen(store.acquireRefreshLease(),
                 lease -> store.load()
                         .flatMap(stored -> held.adoptable(stored) ? Mono.just(stored)
-                                : Mono.justOrEmpty(held.adoptedSince(startGeneration)).switchIfEmpty(Mono.defer(() -> fetchAndSave(stored))))
-                        .switchIfEmpty(Mono.defer(() -> fetchAndSave(heldOrSeed()))),
+                                : Mono.justOrEmpty(held.adoptedSince(startGeneration))
+                                        .switchIfEmpty(Mono.defer(() -> fetchAndSave(lease, stored))))
+                        .switchIfEmpty(Mono.defer(() -> fetchAndSave(lease, heldOrSeed()))),
                 CredentialStore.RefreshLease::release,
                 (lease, error) -> lease.release(),
                 CredentialStore.RefreshLease::release);
@@ -89,9 +90,9 @@ final class RefreshCycle {
         return credential.sameTokens(lastSaved);
     }
 
-    private Mono<Credential> fetchAndSave(@Nullable Credential base) {
-        return fetch(base)
-                .onErrorResume(RefreshCycle::isInvalidGrant, invalidGrant -> reloadAfterInvalidGrant(base, invalidGrant))
+    private Mono<Credential> fetchAndSave(CredentialStore.RefreshLease lease, @Nullable Credential base) {
+        return present(lease, base)
+                .onErrorResume(RefreshCycle::isInvalidGrant, invalidGrant -> reloadAfterInvalidGrant(lease, base, invalidGrant))
                 .flatMap(this::save)
                 .onErrorResume(refused -> canFallBack(base, refused), refused -> ownGrant(base, refused));
     }
@@ -130,11 +131,23 @@ final class RefreshCycle {
      * Before an {@code invalid_grant} is final: another process may have rotated the refresh
      * token meanwhile. Adopt what it stored, or renew that once.
      */
-    private Mono<Credential> reloadAfterInvalidGrant(@Nullable Credential sent, Throwable invalidGrant) {
+    private Mono<Credential> reloadAfterInvalidGrant(CredentialStore.RefreshLease lease, @Nullable Credential sent,
+                                                     Throwable invalidGrant) {
         return store.load()
                 .filter(stored -> !stored.sameTokens(sent))
-                .flatMap(stored -> held.adoptable(stored) ? Mono.just(stored) : fetch(stored))
+                .flatMap(stored -> held.adoptable(stored) ? Mono.just(stored) : present(lease, stored))
                 .switchIfEmpty(Mono.error(invalidGrant));
+    }
+
+    /**
+     * The token request renewing {@code base}. When it presents a refresh token, the lease hears of
+     * it right before (a shared store claims the generation there; its refusal sends nothing).
+     */
+    private Mono<Credential> present(CredentialStore.RefreshLease lease, @Nullable Credential base) {
+        if (base == null || base.refreshToken().isEmpty()) {
+            return fetch(base);
+        }
+        return lease.beforeRefresh(base).then(Mono.defer(() -> fetch(base)));
     }
 
     /** One token request renewing {@code base}, published as events. */

@@ -52,6 +52,9 @@ final class Remediation {
             case TLS, NOT_TLS -> "check the TLS trust store and the token endpoint's certificate";
             case CLIENT_KEY -> "check the private key configured for " + client;
             case STORE -> "repair or rewrite the credential in " + store;
+            // Only a replaced ErrorClassifier could make it permanent: the same hint as when transient.
+            case GRANT_INPUT -> "check the source of the assertion or subject token of " + client + " (its file or supplier, "
+                    + "or the subject's TokenService, whose own state says why)";
             case DISCOVERY -> "compare issuer(..) of " + client + " with the metadata " + endpoint + " serves: its issuer must be "
                     + "exactly the configured one, and its token_endpoint_auth_methods_supported must offer the client's method";
             // Only a replaced ErrorClassifier makes a network failure permanent.
@@ -82,6 +85,8 @@ final class Remediation {
             case UNKNOWN_HOST -> "check the host name in the token endpoint URL " + endpoint + ": it does not resolve (DNS)";
             case NOT_TLS -> "https to a plain-HTTP port? " + hostPort + " answered the TLS handshake in plain text: use the "
                     + "server's TLS port, or http:// if it really serves plain HTTP (loopback, or allowInsecureHttp())";
+            case GRANT_INPUT -> "check the source of the assertion or subject token of " + client + " (its file or supplier, "
+                    + "or the subject's TokenService, whose own state says why)";
             case TRANSPORT, TLS, CLIENT_KEY, STORE, DISCOVERY -> null;
         });
     }

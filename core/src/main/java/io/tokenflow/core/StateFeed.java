@@ -36,6 +36,8 @@ final class StateFeed extends EventFeed {
     private WorkloadState latest;
     private boolean completed;
     private Sinks.@Nullable Many<WorkloadState> sink;
+    /** Every adopted token, for services chained to this one (TokenExchange); made for the first of them. */
+    private volatile Sinks.@Nullable Many<AccessToken> tokens;
 
     StateFeed(Scheduler scheduler, WorkloadState first) {
         super(scheduler);
@@ -61,8 +63,33 @@ final class StateFeed extends EventFeed {
             if (sink != null) {
                 sink.tryEmitComplete();
             }
+            Sinks.Many<AccessToken> chained = tokens;
+            if (chained != null) {
+                chained.tryEmitComplete();
+            }
         }
         super.complete();
+    }
+
+    /** A token was adopted (after the state that holds it was installed): for services chained to this one. */
+    void adopted(AccessToken token) {
+        Sinks.Many<AccessToken> chained = tokens;
+        if (chained != null) {
+            chained.tryEmitNext(token);
+        }
+    }
+
+    /** Each token adopted from now on (no replay, never waits for a subscriber); completes when stopped. */
+    synchronized Flux<AccessToken> tokenChanges() {
+        Sinks.Many<AccessToken> chained = tokens;
+        if (chained == null) {
+            chained = Sinks.many().multicast().directBestEffort();
+            if (completed) {
+                chained.tryEmitComplete();
+            }
+            tokens = chained;
+        }
+        return chained.asFlux();
     }
 
     /** A new {@code Flux} per call (cheap); each subscriber first gets the latest state. */

@@ -23,7 +23,8 @@ interface TokenEndpoint {
 
     /**
      * Whether the client can get a token without a refresh token: it authenticates itself
-     * ({@code client_credentials}). A public client cannot.
+     * ({@code client_credentials}), or its grant does (jwt-bearer, token exchange). A public
+     * client with client_credentials cannot.
      */
     boolean hasOwnGrant();
 
@@ -32,7 +33,10 @@ interface TokenEndpoint {
         return current != null && current.refreshToken().isPresent() ? "refresh_token" : ownGrantType();
     }
 
-    /** The {@code grant_type} of the client's own grant ({@link #fetchWithOwnGrant}): {@code client_credentials}. */
+    /**
+     * The client's own grant ({@link #fetchWithOwnGrant}): {@code client_credentials}, or (short for
+     * their URNs) {@code jwt-bearer}, {@code token-exchange}.
+     */
     default String ownGrantType() {
         return "client_credentials";
     }

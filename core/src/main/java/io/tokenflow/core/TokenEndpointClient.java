@@ -1,6 +1,9 @@
 package io.tokenflow.core;
 
+import com.nimbusds.oauth2.sdk.AuthorizationGrant;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
 import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -14,6 +17,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
@@ -31,6 +35,8 @@ final class TokenEndpointClient implements TokenEndpoint {
 
     /** Deeper cause chains are not followed (and a cyclic one ends). */
     private static final int MAX_CAUSES = 32;
+    /** A {@code use_dpop_nonce} answer that brought a new nonce: send once more. */
+    private static final Parsed RETRY_WITH_NONCE = new Refused(TokenFailure.noAnswer(FailureKind.TRANSIENT, "use_dpop_nonce"));
 
     private final EndpointSettings settings;
     private final TokenPost post;
@@ -61,17 +67,26 @@ final class TokenEndpointClient implements TokenEndpoint {
         return settings.clientAuth().clientId();
     }
 
+    /** The own grant's name: {@code client_credentials}, {@code jwt-bearer} or {@code token-exchange}. */
+    @Override
+    public String ownGrantType() {
+        return settings.grant().name();
+    }
+
     @Override
     public boolean hasOwnGrant() {
-        return !(settings.clientAuth() instanceof ClientAuth.Public);
+        return settings.hasOwnGrant();
     }
 
     /**
-     * One token request: the refresh_token grant when {@code current} has a refresh token, else
-     * client_credentials. A server that does not rotate the refresh token keeps the old one.
+     * One token request: the refresh_token grant when {@code current} has a refresh token, else the
+     * client's own grant (client_credentials, jwt-bearer, token exchange). A server that does not
+     * rotate the refresh token keeps the old one. With DPoP, the request carries a proof, and a
+     * server's {@code use_dpop_nonce} answer is answered by one more request with its nonce.
      *
      * <p>Lazy: each subscription is one attempt with a freshly built request (a new client
-     * assertion for {@code private_key_jwt}). Fails only with {@link TokenEndpointException}.
+     * assertion, a freshly fetched grant assertion or subject token, a new proof). Fails only with
+     * {@link TokenEndpointException}.
      */
     @Override
     public Mono<Credential> fetch(@Nullable Credential current) {
@@ -88,26 +103,60 @@ final class TokenEndpointClient implements TokenEndpoint {
         String refreshToken = current == null ? null : current.refreshToken().orElse(null);
         String grantRefreshToken = ownGrant ? null : refreshToken;
         Credential renewing = ownGrant && current != null ? current.toBuilder().refreshToken(null).build() : current;
-        Mono<HTTPRequest> request = Mono.fromCallable(() -> TokenRequests.build(settings, grantRefreshToken, now()));
+        Mono<AuthorizationGrant> grant = grantRefreshToken != null
+                ? Mono.just(new RefreshTokenGrant(new RefreshToken(grantRefreshToken)))
+                : settings.grant().grant().onErrorMap(OwnGrant.GrantInputException.class, this::inputFailure);
+        List<URI> resources = grantRefreshToken != null ? List.of() : settings.grant().resources();
+        return grant.flatMap(g -> send(g, resources, current, renewing, refreshToken, true));
+    }
+
+    /** @param nonceRetry whether a {@code use_dpop_nonce} answer may be answered with one more request */
+    private Mono<Credential> send(AuthorizationGrant grant, List<URI> resources, @Nullable Credential current,
+                                  @Nullable Credential renewing, @Nullable String refreshToken, boolean nonceRetry) {
+        Mono<HTTPRequest> request = Mono.fromCallable(() -> TokenRequests.build(settings, grant, resources, now()));
         if (settings.clientAuth().signs()) {
             // Signing draws on SecureRandom, which reads /dev/urandom: a blocking call that must not
             // run on the event loop or on the engine's (non-blocking) scheduler threads.
             request = request.subscribeOn(Schedulers.boundedElastic());
+        }
+        DpopProofs dpop = settings.binding().dpop();
+        if (dpop != null) {
+            request = request.flatMap(built -> dpop.proof("POST", built.getURI(), null).map(proof -> {
+                built.setHeader(DpopProofs.HEADER, proof);
+                return built;
+            }));
         }
         return request.flatMap(built -> {
             String heldToken = current == null ? null : current.accessToken().map(AccessToken::value).orElse(null);
             Redactor redactor = Redactor.forRequest(built, settings.clientAuth().secretForScans(), refreshToken, heldToken);
             return post.send(built)
                     .timeout(exchangeTimeout(), Schedulers.parallel())
-                    .map(answer -> parser.parse(answer, renewing, redactor))
+                    .map(answer -> {
+                        boolean newNonce = dpop != null && dpop.nonce(built.getURI(), answer.header(DpopProofs.NONCE_HEADER));
+                        Parsed parsed = parser.parse(answer, renewing, redactor);
+                        return newNonce && nonceRetry && asksForNonce(parsed) ? RETRY_WITH_NONCE : parsed;
+                    })
                     .onErrorMap(e -> transportFailure(e, redactor))
-                    .flatMap(this::outcome);
+                    .flatMap(parsed -> parsed == RETRY_WITH_NONCE
+                            ? send(grant, resources, current, renewing, refreshToken, false)
+                            : outcome(parsed));
         });
     }
 
-    /** Nothing to release: the connections are the transport's (or the user's). */
+    /** RFC 9449 §8: the server wants a proof with its nonce, which it sent along. */
+    private static boolean asksForNonce(Parsed parsed) {
+        return parsed instanceof Refused refused && refused.failure().oauthError().filter("use_dpop_nonce"::equals).isPresent();
+    }
+
+    /** The grant's input (assertion, subject token) could not be had: transient, the source may recover. */
+    private TokenEndpointException inputFailure(OwnGrant.GrantInputException e) {
+        return failure(TokenFailure.of(FailureOrigin.GRANT_INPUT, FailureKind.TRANSIENT, e.getMessage()), null);
+    }
+
+    /** Releases the client's own connections, if it has any (a TLS identity of its own); the shared ones are the transport's. */
     @Override
     public void dispose() {
+        post.dispose();
     }
 
     private Mono<Credential> outcome(Parsed parsed) {

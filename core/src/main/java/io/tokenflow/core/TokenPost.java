@@ -14,18 +14,23 @@ import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * Sends one built token request with Reactor Netty and reads the answer, capped: a declared
  * {@code Content-Length} over the cap is not read at all, a streamed body is cut as soon as it
  * passes it. Redirects are never followed. Knows nothing of OAuth: what the answer means is
  * {@link AnswerParser}'s to say. Its connections are a {@link Transport}'s, shared with other
- * services, or the user's {@code HttpClient}'s; it holds none of its own.
+ * services, or the user's {@code HttpClient}'s; only a client with a TLS identity of its own (mTLS)
+ * has a pool of its own, on the transport's event loops.
  */
 final class TokenPost {
 
     private final int maxResponseBytes;
-    private final HttpClient http;
+    /** This service's own pool (a TLS identity of its own, on the transport's loops); null when shared or the user's. */
+    private final @Nullable ConnectionProvider connections;
+    /** The client to send with: at once, or once its own TLS identity is ready. */
+    private final Mono<HttpClient> http;
 
     /**
      * @param transport the shared connections to send with, unless the user gave an {@code HttpClient}
@@ -34,15 +39,23 @@ final class TokenPost {
     TokenPost(EndpointSettings settings, Transport transport) {
         this.maxResponseBytes = settings.maxResponseBytes();
         HttpClient own = settings.httpClient();
-        this.http = own != null
+        ClientTls tls = settings.binding().tls();
+        // A client certificate is this client's alone: its connections are never pooled with other services'.
+        this.connections = own == null && tls != null ? Transport.ownPool("tokenflow-mtls") : null;
+        HttpClient configured = own != null
                 ? Transport.configure(own, settings.connectTimeout(), settings.responseTimeout())
-                : transport.client(settings.connectTimeout(), settings.responseTimeout());
+                : connections != null
+                        ? transport.client(connections, settings.connectTimeout(), settings.responseTimeout())
+                        : transport.client(settings.connectTimeout(), settings.responseTimeout());
+        // A client with a TLS identity of its own (a client certificate, its own trust) secures
+        // its connections with it; the SslContext is built off the event loop, once.
+        this.http = tls == null ? Mono.just(configured) : tls.secure(configured);
     }
 
     /** POSTs {@code request}; one answer per subscription. Errors only for a failure before a complete answer. */
     Mono<Answer> send(HTTPRequest request) {
         byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes(StandardCharsets.UTF_8);
-        return http
+        return http.flatMap(client -> client
                 .headers(h -> {
                     for (Map.Entry<String, List<String>> header : request.getHeaderMap().entrySet()) {
                         h.set(header.getKey(), header.getValue());
@@ -54,7 +67,7 @@ final class TokenPost {
                 .uri(request.getURI())
                 .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                 .response(this::read)
-                .next();
+                .next());
     }
 
     /**
@@ -62,12 +75,12 @@ final class TokenPost {
      * {@link #send} reads: capped, no redirect followed. One answer per subscription.
      */
     Mono<Answer> get(URI uri) {
-        return http
+        return http.flatMap(client -> client
                 .headers(h -> h.set(HttpHeaderNames.ACCEPT, "application/json"))
                 .get()
                 .uri(uri)
                 .response(this::read)
-                .next();
+                .next());
     }
 
     /** The answer, its body capped: a declared length over the cap is not read, a streamed one is cut. */
@@ -89,6 +102,13 @@ final class TokenPost {
 
     int maxResponseBytes() {
         return maxResponseBytes;
+    }
+
+    /** Closes this service's own pool (never the transport's, never the user's). */
+    void dispose() {
+        if (connections != null) {
+            connections.disposeLater().subscribe(null, e -> { });
+        }
     }
 
     private static long contentLength(HttpHeaders headers) {

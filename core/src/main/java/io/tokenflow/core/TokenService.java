@@ -3,12 +3,17 @@ package io.tokenflow.core;
 import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.CredentialStore;
 import java.net.URI;
+import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
@@ -26,17 +31,11 @@ import reactor.netty.http.client.HttpClient;
  * tokens.token().map(AccessToken::authorizationHeader)...
  * }</pre>
  *
- * <p><b>Hot path.</b> While a valid token is held, {@link #token()} returns one pre-built
- * {@code Mono} per token generation: no I/O, no lock, no allocation.
- *
- * <p><b>Single flight.</b> A refresh is one shared cached {@code Mono}, installed once and
- * subscribed by the service itself: any number of concurrent callers cause one token request,
- * and a caller's cancellation never cancels it.
- *
- * <p><b>Proactive refresh.</b> The service refreshes {@code refreshAhead} before expiry and
- * keeps serving the current token meanwhile. Failures are classified by the
- * {@link ErrorClassifier}, retried per the {@link RetryPolicy}, and published as
- * {@link WorkloadState}s.
+ * <p>While a valid token is held, {@link #token()} returns one pre-built {@code Mono} per token
+ * generation (no I/O, lock or allocation). A refresh is single flight: one shared cached
+ * {@code Mono} that no caller's cancellation cancels. The service refreshes {@code refreshAhead}
+ * before expiry; failures are classified ({@link ErrorClassifier}), retried ({@link RetryPolicy})
+ * and published as {@link WorkloadState}s.
  *
  * <p>The service starts its first fetch when built. Thread-safe. Time comes from the builder's
  * {@link Scheduler}. {@link #close()} is {@link #dispose()}, for try-with-resources.
@@ -46,22 +45,29 @@ public final class TokenService implements Disposable, AutoCloseable {
     private final Engine engine;
     private final Scheduler clock;
     private final Recipe recipe;
+    /** Renews this service's token when its token exchange's subject service adopts a new one (chained services). */
+    private final Disposable subjectWatch;
     // Guarded by this; made by the first forScopes/forAudience: a service without variants holds none.
     private @Nullable Variants variants;
     private boolean disposed;
 
-    private TokenService(Engine engine, Scheduler clock, Recipe recipe) {
+    private TokenService(Engine engine, Scheduler clock, Recipe recipe, Disposable subjectWatch) {
         this.engine = engine;
         this.clock = clock;
         this.recipe = recipe;
+        this.subjectWatch = subjectWatch;
     }
 
     /** Builds the service of a checked {@code recipe} and starts it (its first fetch begins now). */
     static TokenService start(Recipe recipe) {
+        Scheduler scheduler = recipe.engine().scheduler();
         Engine built = new Engine(recipe.engine(), recipe.endpoint());
-        TokenService service = new TokenService(built, recipe.engine().scheduler(), recipe);
         built.start();
-        return service;
+        // Chained: each new subject token renews this service's token, until either stops.
+        Engine subject = recipe.subject();
+        Disposable watch = subject == null ? Disposables.disposed() : subject.feed().tokenChanges().publishOn(scheduler)
+                .subscribe(t -> built.refresh().subscribe(null, e -> { }), e -> { });
+        return new TokenService(built, scheduler, recipe, watch);
     }
 
     public static Builder builder() {
@@ -134,7 +140,7 @@ public final class TokenService implements Disposable, AutoCloseable {
      * service or make it buffer without bound.
      */
     public Flux<WorkloadState> states() {
-        return engine.states();
+        return engine.feed().states();
     }
 
     /**
@@ -154,6 +160,28 @@ public final class TokenService implements Disposable, AutoCloseable {
     /** The current state, without subscribing; its details (failures, next attempt) are always current. */
     public WorkloadState state() {
         return engine.current().state();
+    }
+
+    /**
+     * The {@code DPoP} proof (RFC 9449 §4) for one request with {@code token}: {@code htm}, {@code htu}
+     * (no query, fragment), {@code iat}, {@code jti}, {@code ath}, {@code uri}'s server's latest nonce.
+     * Once the key is ready (before the first token request) it completes at once, on the calling
+     * thread, without blocking. Errors with {@link IllegalStateException} without {@link Builder#dpop()}.
+     */
+    public Mono<String> proof(String method, URI uri, AccessToken token) {
+        DpopProofs proofs = recipe.wire().binding().dpop();
+        String value = Objects.requireNonNull(token, "token").value();
+        return proofs == null ? Mono.error(new IllegalStateException(engine.name() + " has no DPoP key: build it with dpop()"))
+                : Mono.defer(() -> proofs.proof(Objects.requireNonNull(method, "method"), Objects.requireNonNull(uri, "uri"), value));
+    }
+
+    /**
+     * Records the {@code DPoP-Nonce} that {@code server} (scheme, host, port) sent, for its next proofs;
+     * whether it is new (a {@code use_dpop_nonce} refusal is then worth one retry). Without DPoP: false.
+     */
+    public boolean dpopNonce(URI server, String nonce) {
+        DpopProofs proofs = recipe.wire().binding().dpop();
+        return proofs != null && proofs.nonce(Objects.requireNonNull(server, "server"), Objects.requireNonNull(nonce, "nonce"));
     }
 
     /**
@@ -180,6 +208,7 @@ public final class TokenService implements Disposable, AutoCloseable {
     /** Cancels every timer and in-flight request; the state becomes {@code STOPPED}; idempotent. Its variants are disposed too. */
     @Override
     public void dispose() {
+        subjectWatch.dispose();
         engine.dispose();
         Variants made;
         synchronized (this) {
@@ -225,17 +254,18 @@ public final class TokenService implements Disposable, AutoCloseable {
      * their argument at the call ({@code NullPointerException} for null, {@code IllegalArgumentException}
      * for an invalid value). Not thread-safe.
      */
-    public static final class Builder {
+    public static final class Builder extends ClientSetup<Builder> {
 
-        private EndpointSettings wire = EndpointSettings.DEFAULTS;
-        private EngineSettings engine = EngineSettings.DEFAULTS;
-        private @Nullable ClientAuth auth;
-        private boolean secretPost;
         private @Nullable URI issuer;
         private @Nullable Transport transport;
         private @Nullable TokenEndpoint endpointOverride;
 
         private Builder() {
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /** The token endpoint. {@code https}, or {@code http} on a loopback host, or anywhere after {@link #allowInsecureHttp()}. */
@@ -258,27 +288,27 @@ public final class TokenService implements Disposable, AutoCloseable {
 
         /** Confidential client with {@code client_secret_basic} (see {@link #clientSecretPost()}). */
         public Builder clientCredentials(String clientId, String clientSecret) {
-            auth = new ClientAuth.SecretBasic(EndpointSettings.requireText("clientId", clientId),
-                    EndpointSettings.requireText("clientSecret", clientSecret));
+            client = client.withAuth(new ClientAuth.SecretBasic(EndpointSettings.requireText("clientId", clientId),
+                    EndpointSettings.requireText("clientSecret", clientSecret)));
             return this;
         }
 
         /** Sends the client secret in the form body ({@code client_secret_post}) instead of HTTP Basic. */
         public Builder clientSecretPost() {
-            secretPost = true;
+            client = client.withSecretPost();
             return this;
         }
 
         /** Confidential client with {@code private_key_jwt} (RFC 7523): RS256 for RSA keys, ES256/384/512 for EC keys. */
         public Builder privateKeyJwt(String clientId, PrivateKey key, @Nullable String keyId) {
             Objects.requireNonNull(key, "key");
-            auth = new ClientAuth.PrivateKeyJwt(EndpointSettings.requireText("clientId", clientId), key, keyId);
+            client = client.withAuth(new ClientAuth.PrivateKeyJwt(EndpointSettings.requireText("clientId", clientId), key, keyId));
             return this;
         }
 
-        /** A public client (no secret): only for the refresh_token grant. Replaces earlier client credentials. */
+        /** A public client (no secret): for the refresh_token, jwt-bearer or token-exchange grant. Replaces earlier credentials. */
         public Builder clientId(String clientId) {
-            auth = new ClientAuth.Public(EndpointSettings.requireText("clientId", clientId));
+            client = client.withAuth(new ClientAuth.Public(EndpointSettings.requireText("clientId", clientId)));
             return this;
         }
 
@@ -292,107 +322,6 @@ public final class TokenService implements Disposable, AutoCloseable {
         /** Where the credential lives; the service starts from it and saves every new one. Default: in memory. */
         public Builder credentialStore(CredentialStore store) {
             engine = engine.withStore(store);
-            return this;
-        }
-
-        /** Scopes to request; none by default; repeated calls add. */
-        public Builder scopes(String... scopes) {
-            wire = wire.withScopes(scopes);
-            return this;
-        }
-
-        /** An extra form parameter of the token request, e.g. {@code audience} or {@code resource}. */
-        public Builder requestParameter(String name, String value) {
-            wire = wire.withParameter(name, value);
-            return this;
-        }
-
-        /** The clock and timer source for every delay (default {@code Schedulers.parallel()}); a {@code VirtualTimeScheduler} in tests. */
-        public Builder scheduler(Scheduler scheduler) {
-            engine = engine.withScheduler(scheduler);
-            return this;
-        }
-
-        /**
-         * How long callers of {@link TokenService#token()} wait for the first token, counted from
-         * {@link #build()} (default 10 s; at most 3650 days). After it they fail with
-         * {@link TokenUnavailableException} (the last failure, the next attempt) while the service
-         * goes on trying; a caller that comes later fails at once while the service is still
-         * {@code STARTING}. Time of the builder's scheduler.
-         */
-        public Builder startupTimeout(Duration startupTimeout) {
-            engine = engine.withStartupTimeout(Objects.requireNonNull(startupTimeout, "startupTimeout"));
-            return this;
-        }
-
-        /** How transient failures are retried (default {@link RetryPolicy#defaults()}, read at {@link #build()}). */
-        public Builder retryPolicy(RetryPolicy retryPolicy) {
-            engine = engine.withPolicy(retryPolicy);
-            return this;
-        }
-
-        /** Decides transient or permanent (default {@link ErrorClassifier#standard()}); must not block. */
-        public Builder errorClassifier(ErrorClassifier classifier) {
-            wire = wire.withClassifier(classifier);
-            return this;
-        }
-
-        /** How long before expiry to refresh (default: the smaller of 5 min and half the lifetime; never more than half). */
-        public Builder refreshAhead(Duration refreshAhead) {
-            engine = engine.withLifetimes(engine.lifetimes().withRefreshAhead(refreshAhead));
-            return this;
-        }
-
-        /** Spread of {@code refreshAhead}, 0 to 0.5 (default 0.1: ±10 %), so that many instances do not refresh together. */
-        public Builder refreshJitter(double refreshJitter) {
-            engine = engine.withLifetimes(engine.lifetimes().withRefreshJitter(refreshJitter));
-            return this;
-        }
-
-        /** A token counts as expired this long before {@code expires_at} (default: the smaller of 30 s and 10 % of the lifetime). */
-        public Builder expiryMargin(Duration expiryMargin) {
-            engine = engine.withLifetimes(engine.lifetimes().withExpiryMargin(expiryMargin));
-            return this;
-        }
-
-        /** Lifetime assumed for tokens without {@code expires_in}; by default they are valid until rejected. */
-        public Builder defaultLifetime(Duration defaultLifetime) {
-            engine = engine.withLifetimes(engine.lifetimes().withDefaultLifetime(defaultLifetime));
-            return this;
-        }
-
-        /** TCP connect timeout to the token endpoint (default 10 s; real time). */
-        public Builder connectTimeout(Duration connectTimeout) {
-            wire = wire.withConnectTimeout(connectTimeout);
-            return this;
-        }
-
-        /** Longest wait for the answer between reads (default 10 s; real time); the whole answer gets twice that. */
-        public Builder responseTimeout(Duration responseTimeout) {
-            wire = wire.withResponseTimeout(responseTimeout);
-            return this;
-        }
-
-        /** Largest token endpoint answer read, in bytes (default 64 KiB, from 1 KiB to 16 MiB); a larger one is a transient failure. */
-        public Builder maxResponseSize(int bytes) {
-            wire = wire.withMaxResponseBytes(bytes);
-            return this;
-        }
-
-        /** Allows an {@code http://} token endpoint on a non-loopback host: secrets then cross the network in clear. */
-        public Builder allowInsecureHttp() {
-            wire = wire.withInsecureHttpAllowed();
-            return this;
-        }
-
-        /**
-         * The Reactor Netty client to start from (proxy, TLS trust, metrics). tokenflow still turns
-         * off redirects and sets its timeouts on it. Its connection pool is yours: give it a
-         * {@code maxIdleTime} shorter than the token endpoint's keep-alive, or a refresh an hour
-         * later may meet a connection the server has closed (a transient failure, then a retry).
-         */
-        public Builder httpClient(HttpClient httpClient) {
-            wire = wire.withHttpClient(httpClient);
             return this;
         }
 
@@ -425,38 +354,8 @@ public final class TokenService implements Disposable, AutoCloseable {
          * @throws IllegalArgumentException as {@link #build()}
          */
         Recipe recipe() {
-            Transport connections = transport != null ? transport : Transport.shared();
-            if (issuer != null) {
-                EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler());
-                IssuerDiscovery discovery = new IssuerDiscovery(IssuerDiscovery.checkIssuer(issuer, checked), checked, connections);
-                return new Recipe(checked, engine, discovery, connections, endpointOverride);
-            }
-            if (wire.endpoint() == null) {
-                throw new IllegalStateException("tokenEndpoint(...) or issuer(...) is required");
-            }
-            wire.checkEndpoint();
-            EndpointSettings checked = wire.withAuth(clientAuth()).withClock(engine.scheduler()).validated();
-            return new Recipe(checked, engine, null, connections, endpointOverride);
-        }
-
-        /** The client authentication as declared, {@code client_secret_post} applied; checked against the grant. */
-        private ClientAuth clientAuth() {
-            ClientAuth declared = auth;
-            if (secretPost) {
-                if (!(declared instanceof ClientAuth.SecretBasic basic)) {
-                    throw new IllegalStateException("clientSecretPost() needs clientCredentials(id, secret)");
-                }
-                declared = new ClientAuth.SecretPost(basic.clientId(), basic.secret());
-            }
-            if (declared == null) {
-                throw new IllegalStateException("client credentials are required: clientCredentials(id, secret), "
-                        + "privateKeyJwt(...), or clientId(id) with refreshToken(...) or credentialStore(...)");
-            }
-            if (declared instanceof ClientAuth.Public && engine.seed() == null && engine.store() == null) {
-                throw new IllegalStateException("client '" + declared.clientId() + "' has no secret or key, so it cannot use the "
-                        + "client_credentials grant: give refreshToken(...) or credentialStore(...), or clientCredentials(id, secret)");
-            }
-            return declared;
+            return ServiceAssembly.recipe(wire, engine, client, issuer, transport != null ? transport : Transport.shared(),
+                    subject == null ? null : subject.engine, endpointOverride);
         }
     }
 }

@@ -52,13 +52,22 @@ final class Transport {
     }
 
     Transport(String name, @Nullable LoopResources loops, Duration maxIdle, Duration evictionInterval) {
-        this.pool = ConnectionProvider.builder(name)
+        this.pool = pool(name, maxIdle, evictionInterval);
+        this.loops = loops;
+    }
+
+    private static ConnectionProvider pool(String name, Duration maxIdle, Duration evictionInterval) {
+        return ConnectionProvider.builder(name)
                 .maxConnections(MAX_CONNECTIONS)
                 .pendingAcquireMaxCount(-1)
                 .maxIdleTime(maxIdle)
                 .evictInBackground(evictionInterval)
                 .build();
-        this.loops = loops;
+    }
+
+    /** A pool for one client's connections alone (a client certificate of its own); its owner disposes it. */
+    static ConnectionProvider ownPool(String name) {
+        return pool(name, MAX_IDLE, EVICTION_INTERVAL);
     }
 
     /** The tokenflow-wide transport, on Reactor Netty's global event loops; created on first use, never disposed. */
@@ -90,18 +99,22 @@ final class Transport {
      * ({@link UnreadableAnswer}, {@link PlainTextAnswer}).
      */
     HttpClient client(Duration connectTimeout, Duration responseTimeout) {
-        return clients.computeIfAbsent(new Timeouts(connectTimeout.toMillis(), responseTimeout.toMillis()), t -> {
-            HttpClient base = HttpClient.create(pool);
-            return configure(loops != null ? base.runOn(loops) : base, connectTimeout, responseTimeout);
-        });
+        return clients.computeIfAbsent(new Timeouts(connectTimeout.toMillis(), responseTimeout.toMillis()),
+                t -> client(pool, connectTimeout, responseTimeout));
+    }
+
+    /** A client on {@code connections} and this transport's event loops, configured as {@link #client(Duration, Duration)}. */
+    HttpClient client(ConnectionProvider connections, Duration connectTimeout, Duration responseTimeout) {
+        HttpClient base = HttpClient.create(connections);
+        return configure(loops != null ? base.runOn(loops) : base, connectTimeout, responseTimeout);
     }
 
     /**
      * The sender for {@code settings}: shared by every service with the same timeouts and cap, or
-     * one of its own for a service with the user's {@code HttpClient}.
+     * one of its own for a service with the user's {@code HttpClient} or a TLS identity of its own.
      */
     TokenPost post(EndpointSettings settings) {
-        if (settings.httpClient() != null) {
+        if (settings.httpClient() != null || settings.binding().tls() != null) {
             return new TokenPost(settings, this);
         }
         return posts.computeIfAbsent(new Senders(settings.connectTimeout().toMillis(), settings.responseTimeout().toMillis(),

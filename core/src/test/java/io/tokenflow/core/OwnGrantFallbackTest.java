@@ -158,4 +158,48 @@ class OwnGrantFallbackTest {
         assertThat(service.state().status()).isEqualTo(Status.UNAUTHENTICATED);
         assertThat(requests(CLIENT_CREDENTIALS)).isZero();
     }
+
+    /** {@code grantType} hands out a token and an unasked-for refresh token; refresh_token answers invalid_grant. */
+    private static void refreshTokenAlongWith(String grantType) {
+        server.stubFor(post(urlEqualTo("/token")).withRequestBody(containing(grantType))
+                .willReturn(okJson(token("at-own", "rt-unasked"))));
+        server.stubFor(post(urlEqualTo("/token")).withRequestBody(containing(REFRESH))
+                .willReturn(aResponse().withStatus(400).withHeader("Content-Type", "application/json")
+                        .withBody("{\"error\":\"invalid_grant\"}")));
+    }
+
+    @Test
+    void aJwtBearerClientFallsBackToAFreshAssertionAtOnce() throws Exception {
+        String jwtBearer = "grant_type=" + java.net.URLEncoder.encode(GrantsTest.JWT_BEARER, java.nio.charset.StandardCharsets.UTF_8);
+        refreshTokenAlongWith(jwtBearer);
+        String assertion = GrantsTest.assertion("workload");
+        TokenService service = start(TokenService.builder().tokenEndpoint(endpoint()).clientId("jb-public")
+                .jwtBearer(() -> reactor.core.publisher.Mono.just(assertion))
+                .retryPolicy(RetryPolicy.fromEnvironment(java.util.Map.of()).withMaxRetries(0)));
+        service.token().block(WAIT);
+
+        AccessToken renewed = service.refresh().block(WAIT);
+
+        assertThat(renewed.value()).isEqualTo("at-own");
+        assertThat(service.state().status()).isEqualTo(Status.RUNNING);
+        assertThat(requests(REFRESH)).as("refresh_token requests").isEqualTo(1);
+        assertThat(requests(jwtBearer)).as("jwt-bearer requests: the first and one fallback").isEqualTo(2);
+    }
+
+    @Test
+    void aTokenExchangeClientFallsBackToAFreshExchangeAtOnce() {
+        String exchange = "grant_type=" + java.net.URLEncoder.encode(GrantsTest.TOKEN_EXCHANGE, java.nio.charset.StandardCharsets.UTF_8);
+        refreshTokenAlongWith(exchange);
+        TokenService service = start(confidential().tokenExchange(TokenExchange.subject(
+                () -> reactor.core.publisher.Mono.just("subject-token-value"), "urn:ietf:params:oauth:token-type:access_token")));
+        service.token().block(WAIT);
+
+        AccessToken renewed = service.refresh().block(WAIT);
+
+        assertThat(renewed.value()).isEqualTo("at-own");
+        assertThat(service.state().status()).isEqualTo(Status.RUNNING);
+        assertThat(requests(REFRESH)).isEqualTo(1);
+        assertThat(requests(exchange)).as("token exchanges: the first and one fallback").isEqualTo(2);
+        assertThat(requests(CLIENT_CREDENTIALS)).isZero();
+    }
 }

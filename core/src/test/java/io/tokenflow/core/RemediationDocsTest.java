@@ -33,8 +33,10 @@ class RemediationDocsTest {
         CASES.put("TLS certificate rejected", TokenFailure.of(FailureOrigin.TLS, FailureKind.PERMANENT, "TLS failed"));
         CASES.put("credential store unreadable or corrupt",
                 TokenFailure.of(FailureOrigin.STORE, FailureKind.PERMANENT, "credential store failed"));
-        CASES.put("`private_key_jwt` assertion cannot be signed",
+        CASES.put("`private_key_jwt` or `client_secret_jwt` assertion cannot be signed",
                 TokenFailure.of(FailureOrigin.CLIENT_KEY, FailureKind.PERMANENT, "cannot sign"));
+        CASES.put("jwt-bearer assertion or token exchange subject token unavailable (always transient: the hint of the table below)",
+                TokenFailure.of(FailureOrigin.GRANT_INPUT, FailureKind.PERMANENT, "no assertion"));
         CASES.put("issuer metadata unusable (`issuer(..)`: another issuer, no token endpoint, the method not offered)",
                 TokenFailure.of(FailureOrigin.DISCOVERY, FailureKind.PERMANENT, "mix-up"));
         CASES.put("another `error`, or none, made permanent by a replaced `ErrorClassifier`", permanentAnswer(403, null));
@@ -54,6 +56,8 @@ class RemediationDocsTest {
         TRANSIENT_CASES.put("the host name does not resolve",
                 TokenFailure.of(FailureOrigin.UNKNOWN_HOST, FailureKind.TRANSIENT, "unknown host"));
         TRANSIENT_CASES.put("`https://` to a plain-HTTP port", TokenFailure.of(FailureOrigin.NOT_TLS, FailureKind.TRANSIENT, "plain"));
+        TRANSIENT_CASES.put("jwt-bearer assertion or token exchange subject token unavailable",
+                TokenFailure.of(FailureOrigin.GRANT_INPUT, FailureKind.TRANSIENT, "no assertion"));
     }
 
     @Test

@@ -14,14 +14,17 @@ import org.springframework.web.reactive.function.client.ExchangeStrategies;
 import reactor.core.publisher.Mono;
 
 /**
- * A request as the caller built it plus one {@code Authorization} header. Instead of copying the
+ * A request as the caller built it plus one {@code Authorization} header (and, for a DPoP-bound
+ * token, its {@code DPoP} proof). Instead of copying the
  * immutable request (headers, cookies, attributes: about 1 KB per call), it delegates, sets the
  * header on the outgoing request in {@link #writeTo}, and builds a merged {@link #headers()} view
  * only for whoever asks (a logging filter, {@code ClientRequest.from(..)} further down).
  */
-final class BearerClientRequest implements ClientRequest {
+class BearerClientRequest implements ClientRequest {
 
     private final ClientRequest request;
+    static final String DPOP = "DPoP";
+
     private final String authorization;
     private @Nullable HttpHeaders headers;
 
@@ -30,11 +33,32 @@ final class BearerClientRequest implements ClientRequest {
         this.authorization = authorization;
     }
 
+    /** A DPoP-bound token's request: {@code Authorization: DPoP <token>} and its proof (a subclass, so a Bearer request stays small). */
+    static final class WithProof extends BearerClientRequest {
+        private final String proof;
+
+        WithProof(ClientRequest request, String authorization, String proof) {
+            super(request, authorization);
+            this.proof = proof;
+        }
+
+        @Override
+        void authorize(HttpHeaders outgoing) {
+            super.authorize(outgoing);
+            outgoing.set(DPOP, proof);
+        }
+    }
+
+    /** Sets this request's credentials on {@code outgoing}. */
+    void authorize(HttpHeaders outgoing) {
+        outgoing.set(HttpHeaders.AUTHORIZATION, authorization);
+    }
+
     @Override
     public Mono<Void> writeTo(ClientHttpRequest outgoing, ExchangeStrategies strategies) {
         // The caller's request has no Authorization (the filter leaves such requests alone), so
         // writing its headers afterwards keeps this one.
-        outgoing.getHeaders().set(HttpHeaders.AUTHORIZATION, authorization);
+        authorize(outgoing.getHeaders());
         return request.writeTo(outgoing, strategies);
     }
 
@@ -44,7 +68,7 @@ final class BearerClientRequest implements ClientRequest {
         if (merged == null) {
             HttpHeaders copy = new HttpHeaders();
             copy.putAll(request.headers());
-            copy.set(HttpHeaders.AUTHORIZATION, authorization);
+            authorize(copy);
             merged = HttpHeaders.readOnlyHttpHeaders(copy);
             headers = merged;
         }

@@ -2,10 +2,12 @@ package io.tokenflow.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenUnavailableException;
 import java.net.URI;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -14,6 +16,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientRequest;
+import reactor.netty.http.client.HttpClientResponse;
 
 /**
  * Puts the {@link TokenService}'s token on the requests of a Reactor Netty {@link HttpClient},
@@ -43,6 +46,12 @@ import reactor.netty.http.client.HttpClientRequest;
  *       of the hooked client, whatever its host, since the wait happens before the host is known:
  *       hook a client made for the allowed API (typically with its {@code baseUrl}), not a
  *       general-purpose one.</li>
+ *   <li><b>DPoP.</b> A DPoP-bound token goes as {@code Authorization: DPoP <token>} with a fresh
+ *       proof in the {@code DPoP} header, made in {@code doOnRequest} for the final URL (redirects
+ *       get their own). The resource server's {@code DPoP-Nonce} is recorded from every response; a
+ *       {@code 401} {@code use_dpop_nonce} challenge with a new nonce is answered once: the first
+ *       response is discarded (its connection closed) and the request sent again, so its body must
+ *       be re-subscribable.</li>
  *   <li><b>No self-heal.</b> A {@code 401} is returned to the caller; report it with
  *       {@link TokenService#tokenRejected} (the WebClient filter does this for you).</li>
  * </ul>
@@ -53,6 +62,8 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
 
     /** Carries the token from {@code headersWhen} to {@code doOnRequest}; never leaves the client. */
     static final String STASH = "x-tokenflow-pending-authorization";
+    private static final String DPOP = "DPoP";
+    private static final String DPOP_NONCE = "DPoP-Nonce";
 
     private static final Logger log = LoggerFactory.getLogger(ReactorNettyTokens.class);
 
@@ -63,7 +74,7 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
     private ReactorNettyTokens(TokenService tokens, HostAllowList hosts) {
         this.tokens = tokens;
         this.hosts = hosts;
-        this.refused = new RefusedHosts(log, this, hosts);
+        this.refused = new RefusedHosts(log, this, tokens, hosts);
     }
 
     /**
@@ -96,7 +107,31 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
             throw new IllegalArgumentException("the client's baseUrl " + baseUrl + " is not on the allow-list ("
                     + hosts + "): its requests would never carry the token");
         }
-        return client.headersWhen(this::stashToken).doOnRequest(this::authorize);
+        return client.headersWhen(this::stashToken).doOnRequest(this::authorize).mapConnect(this::answerNonceChallenge);
+    }
+
+    /**
+     * A response arrives as the connection the client's {@code connect} emits. One that is a
+     * {@code use_dpop_nonce} challenge bringing a new nonce is discarded, and the request sent once
+     * more (headers and a proof made anew, now with the nonce); any other passes, its nonce recorded.
+     */
+    private Mono<? extends Connection> answerNonceChallenge(Mono<? extends Connection> connect) {
+        return connect.flatMap(connection -> {
+            if (!(connection instanceof HttpClientResponse response) || !asksForNonce(response)) {
+                return Mono.just(connection);
+            }
+            connection.dispose();
+            return connect;
+        });
+    }
+
+    /** Records the response's {@code DPoP-Nonce}; whether it is a {@code use_dpop_nonce} challenge with a new one. */
+    private boolean asksForNonce(HttpClientResponse response) {
+        String nonce = response.responseHeaders().get(DPOP_NONCE);
+        URI url = uriOf(response.resourceUrl());
+        boolean fresh = nonce != null && url != null && tokens.dpopNonce(url, nonce);
+        return fresh && response.status().code() == 401
+                && Challenges.hasError(response.responseHeaders().getAll(HttpHeaderNames.WWW_AUTHENTICATE), DPOP, "use_dpop_nonce");
     }
 
     private Mono<HttpHeaders> stashToken(HttpHeaders headers) {
@@ -120,8 +155,41 @@ public final class ReactorNettyTokens implements Function<HttpClient, HttpClient
         String host = hostOf(request.resourceUrl());
         if (hosts.allows(host)) {
             headers.set(HttpHeaderNames.AUTHORIZATION, pending);
+            if (pending.regionMatches(true, 0, DPOP + " ", 0, DPOP.length() + 1)) {
+                headers.set(DPOP, proof(request, pending.substring(DPOP.length() + 1)));
+            }
         } else {
             refused.refused(host);
+        }
+    }
+
+    /**
+     * A fresh DPoP proof for this request, made here, where the final URL is known and nothing may
+     * wait: the service's key is ready once it holds a DPoP-bound token, so the proof's
+     * {@code Mono} completes at once, on this thread, without blocking.
+     *
+     * @throws IllegalStateException (failing the request) should the proof not be ready at once
+     */
+    private String proof(HttpClientRequest request, String token) {
+        URI url = uriOf(request.resourceUrl());
+        if (url == null) {
+            throw new IllegalStateException("no URL to make a DPoP proof for");
+        }
+        String[] proof = new String[1];
+        Throwable[] failed = new Throwable[1];
+        tokens.proof(request.method().name(), url, AccessToken.of(token, DPOP, null, Set.of()))
+                .subscribe(p -> proof[0] = p, e -> failed[0] = e);
+        if (proof[0] == null) {
+            throw new IllegalStateException("the DPoP proof of " + tokens + " was not ready", failed[0]);
+        }
+        return proof[0];
+    }
+
+    private static @Nullable URI uriOf(@Nullable String url) {
+        try {
+            return url == null ? null : URI.create(url);
+        } catch (IllegalArgumentException e) {
+            return null;
         }
     }
 

@@ -16,16 +16,23 @@ final class RefusedHosts {
 
     /** Hosts told about at most, per adapter. */
     static final int REMEMBERED = 256;
+    /** The SLF4J key-value naming the token service ({@code TokenService[<client id> @ <token endpoint>]}). */
+    static final String SERVICE_KEY = "token_service";
 
     private final Logger log;
     private final Object owner;
+    private final String service;
     private final HostAllowList hosts;
     private final Set<String> told = ConcurrentHashMap.newKeySet();
 
-    /** @param owner the adapter, named in the line by its {@code toString()} */
-    RefusedHosts(Logger log, Object owner, HostAllowList hosts) {
+    /**
+     * @param owner the adapter, named in the line by its {@code toString()}
+     * @param service the adapter's token service, named in the line as the key-value {@value #SERVICE_KEY}
+     */
+    RefusedHosts(Logger log, Object owner, Object service, HostAllowList hosts) {
         this.log = log;
         this.owner = owner;
+        this.service = String.valueOf(service);
         this.hosts = hosts;
     }
 
@@ -35,8 +42,9 @@ final class RefusedHosts {
         if (told.size() >= REMEMBERED || !told.add(key)) {
             return;
         }
-        log.warn("{}: a request to {} is sent without the token: {} is not on the allow-list ({}){}", owner,
-                key.isEmpty() ? "a URL without a host" : host, key.isEmpty() ? "it" : key, hosts, loopbackNote(key));
+        log.atWarn().addKeyValue(SERVICE_KEY, service)
+                .log("{}: a request to {} is sent without the token: {} is not on the allow-list ({}){}", owner,
+                        key.isEmpty() ? "a URL without a host" : host, key.isEmpty() ? "it" : key, hosts, loopbackNote(key));
     }
 
     /** For a loopback name: the list matches names exactly, and the loopback host has several. */

@@ -37,6 +37,12 @@ import reactor.core.publisher.Mono;
  *       {@link TokenUnavailableException} with its {@link TokenUnavailableException#retryAfter()}.
  *       In {@code STARTING} the request waits for the first token, at most the service's
  *       {@code startupTimeout}.</li>
+ *   <li><b>DPoP.</b> A DPoP-bound token ({@link AccessToken#tokenType()} {@code DPoP}) goes as
+ *       {@code Authorization: DPoP <token>} with a fresh proof ({@link TokenService#proof}) in the
+ *       {@code DPoP} header, for every request and every retry. The resource server's
+ *       {@code DPoP-Nonce} is recorded from every answer ({@link TokenService#dpopNonce}); a
+ *       {@code 401} with {@code WWW-Authenticate: DPoP error="use_dpop_nonce"} and a new nonce is
+ *       answered once, with a proof carrying it, the first response's body released.</li>
  *   <li><b>Self-heal.</b> A {@code 401} whose {@code WWW-Authenticate} holds a challenge of the
  *       token's type with {@code error="invalid_token"} (RFC 6750), or any {@code 401} after
  *       {@link #retryOnAny401()}: the token is reported with
@@ -57,6 +63,8 @@ import reactor.core.publisher.Mono;
 public final class TokenExchangeFilter implements ExchangeFilterFunction {
 
     private static final Logger log = LoggerFactory.getLogger(TokenExchangeFilter.class);
+    private static final String DPOP = BearerClientRequest.DPOP;
+    private static final String DPOP_NONCE = "DPoP-Nonce";
 
     private final TokenService tokens;
     private final HostAllowList hosts;
@@ -67,7 +75,7 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
         this.tokens = tokens;
         this.hosts = hosts;
         this.retryOnAny401 = retryOnAny401;
-        this.refused = new RefusedHosts(log, this, hosts);
+        this.refused = new RefusedHosts(log, this, tokens, hosts);
     }
 
     /**
@@ -103,8 +111,38 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
             refused.refused(request.url().getHost());
             return next.exchange(request);
         }
-        return tokens.token().flatMap(token -> next.exchange(withToken(request, token))
+        return tokens.token().flatMap(token -> (DPOP.equalsIgnoreCase(token.tokenType()) ? sendWithProof(request, next, token)
+                : next.exchange(new BearerClientRequest(request, token.authorizationHeader())))
                 .flatMap(response -> isRejection(response, token) ? retryOnce(request, next, response, token) : Mono.just(response)));
+    }
+
+    /**
+     * Sends {@code request} with {@code token}. A DPoP-bound token goes with a fresh proof; the
+     * resource server's {@code DPoP-Nonce} is recorded from every answer, and a
+     * {@code use_dpop_nonce} challenge that brings a new one is answered once, its body released.
+     */
+    private Mono<ClientResponse> send(ClientRequest request, ExchangeFunction next, AccessToken token) {
+        return DPOP.equalsIgnoreCase(token.tokenType()) ? sendWithProof(request, next, token)
+                : next.exchange(new BearerClientRequest(request, token.authorizationHeader()));
+    }
+
+    private Mono<ClientResponse> sendWithProof(ClientRequest request, ExchangeFunction next, AccessToken token) {
+        return withProof(request, next, token).flatMap(response -> asksForNonce(request, response)
+                ? response.releaseBody().then(Mono.defer(() -> withProof(request, next, token)))
+                : Mono.just(response));
+    }
+
+    private Mono<ClientResponse> withProof(ClientRequest request, ExchangeFunction next, AccessToken token) {
+        return tokens.proof(request.method().name(), request.url(), token)
+                .flatMap(proof -> next.exchange(new BearerClientRequest.WithProof(request, token.authorizationHeader(), proof)));
+    }
+
+    /** Records the answer's nonce; whether it is a {@code use_dpop_nonce} challenge (RFC 9449 §9) with a new one. */
+    private boolean asksForNonce(ClientRequest request, ClientResponse response) {
+        String nonce = response.headers().asHttpHeaders().getFirst(DPOP_NONCE);
+        boolean fresh = nonce != null && tokens.dpopNonce(request.url(), nonce);
+        return fresh && response.statusCode().value() == 401
+                && Challenges.hasError(response.headers().header(HttpHeaders.WWW_AUTHENTICATE), DPOP, "use_dpop_nonce");
     }
 
     /**
@@ -119,7 +157,7 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
                 .onErrorResume(e -> rejected.releaseBody().then(Mono.error(e)))
                 .doOnCancel(() -> rejected.releaseBody().subscribe(null, e -> { }))
                 .flatMap(fresh -> fresh.equals(token) ? Mono.just(rejected)
-                        : rejected.releaseBody().then(Mono.defer(() -> next.exchange(withToken(request, fresh)))));
+                        : rejected.releaseBody().then(Mono.defer(() -> send(request, next, fresh))));
     }
 
     private boolean isRejection(ClientResponse response, AccessToken token) {
@@ -128,10 +166,6 @@ public final class TokenExchangeFilter implements ExchangeFilterFunction {
         }
         return retryOnAny401
                 || Challenges.hasError(response.headers().header(HttpHeaders.WWW_AUTHENTICATE), token.tokenType(), "invalid_token");
-    }
-
-    private static ClientRequest withToken(ClientRequest request, AccessToken token) {
-        return new BearerClientRequest(request, token.authorizationHeader());
     }
 
     @Override

@@ -307,6 +307,11 @@ class TokenExchangeFilterTest {
             assertThat(logs.messages(Level.WARN)).hasSize(2);
             assertThat(logs.messages(Level.WARN).get(0)).contains("127.0.0.1 is not on the allow-list (api.example.com)");
             assertThat(logs.messages(Level.WARN).get(1)).contains("localhost is not on the allow-list (api.example.com)");
+            assertThat(logs.events().stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN).findFirst().orElseThrow().getKeyValuePairs()).as("the line names its service as a key-value")
+                    .anySatisfy(kv -> {
+                        assertThat(kv.key).isEqualTo("token_service");
+                        assertThat(kv.value).isEqualTo(tokens.toString());
+                    });
         }
     }
 

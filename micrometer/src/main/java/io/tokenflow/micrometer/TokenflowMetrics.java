@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.observation.ObservationRegistry;
 import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenServices;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -75,6 +76,14 @@ public final class TokenflowMetrics implements MeterBinder {
             copy.put(name, Objects.requireNonNull(service, () -> "service '" + name + "'"));
         });
         return new TokenflowMetrics(copy, null);
+    }
+
+    /**
+     * Meters for every named client of {@code services}, under its name (the {@code client} tag),
+     * in the order the clients were declared.
+     */
+    public static TokenflowMetrics of(TokenServices services) {
+        return of(Objects.requireNonNull(services, "services").asMap());
     }
 
     /** A copy that also makes each token request an observation in {@code registry}. */

@@ -17,6 +17,7 @@ import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.RetryPolicy;
 import io.tokenflow.core.TokenEvent;
 import io.tokenflow.core.TokenService;
+import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.core.store.Credential;
 import io.tokenflow.core.store.InMemoryCredentialStore;
@@ -182,6 +183,25 @@ class TokenflowMetricsTest {
         advanceUntil("the retry after the made-up error", refreshing::isDone);
 
         assertThat(timerCounts()).isEqualTo(Map.of("refresh_token/transient/http_400", 1L, "refresh_token/success/none", 1L));
+    }
+
+    @Test
+    void namedClientsAreMeteredEachUnderItsName() {
+        TokenServices clients = TokenServices.builder()
+                .client("orders", c -> c.tokenEndpoint(idp.tokenEndpoint()).clientId(CLIENT_ID).refreshToken(idp.issueRefreshToken(CLIENT_ID)))
+                .client("billing", c -> c.tokenEndpoint(idp.tokenEndpoint()).clientId(CLIENT_ID).refreshToken(idp.issueRefreshToken(CLIENT_ID)))
+                .build();
+        try {
+            TokenflowMetrics metrics = TokenflowMetrics.of(clients);
+            metrics.bindTo(meters);
+
+            assertThat(meters.find(ServiceMeters.STATE).gauges()).extracting(g -> g.getId().getTag("client"))
+                    .containsOnly("orders", "billing");
+            assertThat(meters.find(ServiceMeters.EXPIRY).timeGauges()).hasSize(2);
+            assertThat(metrics).hasToString("TokenflowMetrics[orders, billing]");
+        } finally {
+            clients.dispose();
+        }
     }
 
     @Test

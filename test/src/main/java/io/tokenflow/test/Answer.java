@@ -64,6 +64,13 @@ record Answer(int status, String contentType, Map<String, String> headers, byte[
         return text(405, PLAIN_TYPE, "Method Not Allowed", Map.of("Allow", allowed.name()));
     }
 
+    /** This answer with one more header (replacing one of the same name). */
+    Answer withHeader(String name, String value) {
+        Map<String, String> all = new java.util.LinkedHashMap<>(headers);
+        all.put(name, value);
+        return new Answer(status, contentType, all, body);
+    }
+
     /** Writes the whole answer; subscribe to send it. */
     Publisher<Void> writeTo(HttpServerResponse response) {
         response.status(HttpResponseStatus.valueOf(status))

@@ -34,6 +34,7 @@ public final class AuthorizationServerBuilder {
     private boolean refreshTokensForClientCredentials;
     private Duration slowDelay = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
+    private boolean dpopNonces;
 
     AuthorizationServerBuilder() {}
 
@@ -197,6 +198,20 @@ public final class AuthorizationServerBuilder {
     }
 
     /**
+     * Requires a server-provided nonce in every DPoP proof (RFC 9449 §8): a token request whose
+     * proof lacks the current nonce (or holds an earlier one, see
+     * {@link EmbeddedAuthorizationServer#rotateDpopNonce()}) is answered 400 {@code use_dpop_nonce},
+     * and every answer of the token endpoint carries {@code DPoP-Nonce} with the current one.
+     * Without it (the default), proofs are checked but no nonce is asked for. Either way a request
+     * with a valid proof gets a DPoP-bound token ({@code token_type} {@code DPoP}); one with an
+     * invalid proof gets {@code invalid_dpop_proof}.
+     */
+    public AuthorizationServerBuilder requireDpopNonce() {
+        this.dpopNonces = true;
+        return this;
+    }
+
+    /**
      * Binds {@code 127.0.0.1} and starts serving. <b>Blocks</b> until the port is bound (at most
      * 10 s): call it from a {@code main} or test thread, never from an event loop.
      *
@@ -210,9 +225,10 @@ public final class AuthorizationServerBuilder {
     public EmbeddedAuthorizationServer start() {
         TokenRegistry registry = new TokenRegistry(
                 TokenRegistry.seededRandom(), clock, tokenLifetime, rotateRefreshTokens, reuseGracePeriod);
+        DpopCheck dpop = new DpopCheck(dpopNonces, clock, TokenRegistry.seededRandom());
         TokenIssuer grants = new TokenIssuer(
-                clients, publicClients, refreshGrantRefused, refreshTokensForClientCredentials, registry);
-        TokenRoute tokens = new TokenRoute(issuerPath, grants, slowDelay);
+                clients, publicClients, refreshGrantRefused, refreshTokensForClientCredentials, registry, dpop);
+        TokenRoute tokens = new TokenRoute(issuerPath, grants, dpop, slowDelay);
         MetadataRoute metadata = new MetadataRoute(issuerPath, tokens.path(), grants.hasPublicClients());
         OpenConnections connections = new OpenConnections();
         DisposableServer server;
@@ -228,7 +244,7 @@ public final class AuthorizationServerBuilder {
             throw new IllegalStateException("Cannot bind " + Loopback.HOST + ":" + port, e);
         }
         EmbeddedAuthorizationServer started = new EmbeddedAuthorizationServer(
-                server, connections, issuerPath, tokens, metadata, grants, registry);
+                server, connections, issuerPath, tokens, metadata, grants, registry, dpop);
         log.info("Embedded authorization server listening on {}", started.tokenEndpoint());
         return started;
     }

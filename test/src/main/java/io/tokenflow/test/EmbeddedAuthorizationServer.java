@@ -110,14 +110,16 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
     private final MetadataRoute metadata;
     private final TokenIssuer grants;
     private final TokenRegistry registry;
+    private final DpopCheck dpop;
 
     EmbeddedAuthorizationServer(DisposableServer server, OpenConnections connections, String issuerPath,
-            TokenRoute tokens, MetadataRoute metadata, TokenIssuer grants, TokenRegistry registry) {
+            TokenRoute tokens, MetadataRoute metadata, TokenIssuer grants, TokenRegistry registry, DpopCheck dpop) {
         this.server = server;
         this.connections = connections;
         this.issuer = Loopback.url(server.port(), issuerPath);
         this.tokens = tokens;
         this.metadata = metadata;
+        this.dpop = dpop;
         this.grants = grants;
         this.registry = registry;
     }
@@ -202,6 +204,37 @@ public final class EmbeddedAuthorizationServer implements AutoCloseable {
      */
     public RequestHold holdAfterRotate() {
         return tokens.holdAfterRotate();
+    }
+
+    /** DPoP proofs received by the token endpoint (valid or not) since start. */
+    public int dpopProofs() {
+        return dpop.proofs();
+    }
+
+    /** Token requests answered {@code use_dpop_nonce} (see {@link AuthorizationServerBuilder#requireDpopNonce()}). */
+    public int dpopNonceChallenges() {
+        return dpop.nonceChallenges();
+    }
+
+    /** The nonce DPoP proofs must carry now. */
+    public String dpopNonce() {
+        return dpop.nonce();
+    }
+
+    /**
+     * Rotates the DPoP nonce: proofs with the previous one are answered {@code use_dpop_nonce} with
+     * the new one, as a server does when a nonce expires. Returns the new nonce.
+     */
+    public String rotateDpopNonce() {
+        return dpop.rotate();
+    }
+
+    /**
+     * Whether {@code accessToken} was issued bound to a DPoP key (RFC 9449 §6), and to which: the
+     * key's RFC 7638 JWK thumbprint (SHA-256, Base64url, as {@code cnf.jkt}), or empty for a Bearer token.
+     */
+    public java.util.Optional<String> dpopKeyOf(String accessToken) {
+        return java.util.Optional.ofNullable(dpop.boundKey(accessToken));
     }
 
     /**

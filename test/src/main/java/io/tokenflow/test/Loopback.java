@@ -45,6 +45,11 @@ public final class Loopback {
         return URI.create("http://" + HOST + ":" + port + path);
     }
 
+    /** {@code https://127.0.0.1:<port><path>}, for a server bound with {@link #httpServer()} and secured (TLS). */
+    public static URI httpsUrl(DisposableServer server, String path) {
+        return URI.create("https" + url(server.port(), path).toString().substring("http".length()));
+    }
+
     /** {@link #url(int, String)} for a server bound with {@link #httpServer()} (or on loopback otherwise). */
     public static URI url(DisposableServer server, String path) {
         return url(server.port(), path);

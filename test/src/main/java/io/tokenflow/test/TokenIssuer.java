@@ -30,6 +30,7 @@ final class TokenIssuer {
     private final Set<String> refreshGrantRefused;
     private final boolean refreshTokensForClientCredentials;
     private final TokenRegistry registry;
+    private final DpopCheck dpop;
 
     /**
      * @param clients confidential client ids and their secrets
@@ -37,7 +38,7 @@ final class TokenIssuer {
      * @param refreshGrantRefused clients whose refresh_token grant is answered {@code unauthorized_client}
      */
     TokenIssuer(Map<String, String> clients, Set<String> publicClients, Set<String> refreshGrantRefused,
-            boolean refreshTokensForClientCredentials, TokenRegistry registry) {
+            boolean refreshTokensForClientCredentials, TokenRegistry registry, DpopCheck dpop) {
         Map<String, byte[]> bytes = new HashMap<>();
         clients.forEach((id, secret) -> bytes.put(id, secret.getBytes(UTF_8)));
         this.secrets = Map.copyOf(bytes);
@@ -45,6 +46,7 @@ final class TokenIssuer {
         this.refreshGrantRefused = Set.copyOf(refreshGrantRefused);
         this.refreshTokensForClientCredentials = refreshTokensForClientCredentials;
         this.registry = registry;
+        this.dpop = dpop;
     }
 
     boolean isClient(String clientId) {
@@ -68,8 +70,9 @@ final class TokenIssuer {
      * @param contentType the request's {@code Content-Type}, null if absent
      * @param authorization the request's {@code Authorization} header, null if absent
      * @param body the request body, decoded as UTF-8
+     * @param dpopKey the thumbprint of the key a valid DPoP proof of the request proved; null for none (a Bearer token)
      */
-    Answer answer(@Nullable String contentType, @Nullable String authorization, String body) {
+    Answer answer(@Nullable String contentType, @Nullable String authorization, String body, @Nullable String dpopKey) {
         if (contentType == null || !FORM_TYPE.equals(mediaType(contentType))) {
             return Answer.oauthError("invalid_request");
         }
@@ -93,11 +96,25 @@ final class TokenIssuer {
         if (grantType == null) {
             return Answer.oauthError("invalid_request");
         }
-        return switch (grantType) {
+        Answer answer = switch (grantType) {
             case "client_credentials" -> clientCredentialsGrant(clientId, form);
             case "refresh_token" -> refreshTokenGrant(clientId, form);
             default -> Answer.oauthError("unsupported_grant_type");
         };
+        return dpopKey == null || answer.status() != 200 ? answer : bound(answer, dpopKey);
+    }
+
+    /** RFC 9449 §5: the token is bound to the proof's key and its type is {@code DPoP}. */
+    private Answer bound(Answer issued, String dpopKey) {
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode json =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(issued.body());
+            json.put("token_type", "DPoP");
+            dpop.bind(json.path("access_token").asText(), dpopKey);
+            return new Answer(issued.status(), issued.contentType(), issued.headers(), json.toString().getBytes(UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private Answer clientCredentialsGrant(String clientId, Map<String, String> form) {

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.tokenflow.test.EmbeddedAuthorizationServer.Fault;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import reactor.netty.http.server.HttpServerResponse;
 final class TokenRoute {
 
     static final String PATH = "/oauth2/token";
+    static final String DPOP_NONCE = "DPoP-Nonce";
 
     private static final Answer SERVICE_UNAVAILABLE = Answer.text(
             503, Answer.PLAIN_TYPE, "Service Unavailable", Map.of("Retry-After", "1"));
@@ -42,6 +44,7 @@ final class TokenRoute {
 
     private final String path;
     private final TokenIssuer issuer;
+    private final DpopCheck dpop;
     private final Duration slowDelay;
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private final Queue<ScriptedAnswer> script = new ConcurrentLinkedQueue<>();
@@ -51,9 +54,10 @@ final class TokenRoute {
     private volatile Fault fault = Fault.HEALTHY;
 
     /** @param issuerPath the issuer's path, empty or starting with {@code /}; the token path follows it */
-    TokenRoute(String issuerPath, TokenIssuer issuer, Duration slowDelay) {
+    TokenRoute(String issuerPath, TokenIssuer issuer, DpopCheck dpop, Duration slowDelay) {
         this.path = issuerPath + PATH;
         this.issuer = issuer;
+        this.dpop = dpop;
         this.slowDelay = slowDelay;
     }
 
@@ -83,6 +87,7 @@ final class TokenRoute {
                             .flatMap(go -> answer(current, scripted, request, body))
                             .flatMap(answer -> pass(after, closed).map(go -> answer));
                 })
+                .map(answer -> dpop.requiresNonce() ? answer.withHeader(DPOP_NONCE, dpop.nonce()) : answer)
                 .flatMap(answer -> Mono.from(answer.writeTo(response)).thenReturn(true))
                 .switchIfEmpty(Mono.<Boolean>fromRunnable(() -> connection.get().dispose()))
                 .then();
@@ -109,11 +114,18 @@ final class TokenRoute {
         };
     }
 
+    /** The grant's answer, after the request's DPoP proof (RFC 9449), if any, was checked. */
     private Answer healthyAnswer(HttpServerRequest request, String body) {
-        return issuer.answer(
-                request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE),
-                request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION),
-                body);
+        URI endpoint = URI.create(request.scheme() + "://" + request.requestHeaders().get(HttpHeaderNames.HOST) + path);
+        DpopCheck.Result proof = dpop.check(request.requestHeaders().get("DPoP"), "POST", endpoint, null);
+        return switch (proof.verdict()) {
+            case INVALID -> Answer.oauthError("invalid_dpop_proof");
+            case NONCE_REQUIRED -> Answer.oauthError("use_dpop_nonce");
+            case NONE, BOUND -> issuer.answer(
+                    request.requestHeaders().get(HttpHeaderNames.CONTENT_TYPE),
+                    request.requestHeaders().get(HttpHeaderNames.AUTHORIZATION),
+                    body, proof.jkt());
+        };
     }
 
     Fault fault() {

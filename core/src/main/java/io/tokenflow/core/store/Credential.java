@@ -84,6 +84,27 @@ public final class Credential {
         return extensions;
     }
 
+    /**
+     * This credential in the public credential format, version 1 (the JSON of a
+     * {@link FileCredentialStore}'s file, {@link #extensions()} included): UTF-8, ending with a new
+     * line. For stores that keep the same format elsewhere (e.g. tokenflow-redis).
+     *
+     * @throws IllegalArgumentException when the credential has no access token (the format requires one)
+     */
+    public byte[] toJson() {
+        return CredentialJson.encode(this);
+    }
+
+    /**
+     * Reads the public credential format, version 1 (see {@link #toJson()}).
+     *
+     * @throws IllegalArgumentException naming the problem, never quoting the content
+     */
+    public static Credential fromJson(byte[] json) {
+        return CredentialJson.decode(json, problem -> new IllegalArgumentException("not a valid credential (format version "
+                + CredentialJson.VERSION + "): " + problem));
+    }
+
     /** Whether both hold the same access token and refresh token (bookkeeping aside). */
     public boolean sameTokens(@Nullable Credential other) {
         return other != null

@@ -113,56 +113,70 @@ final class CredentialJson {
      * @throws CredentialFileException naming {@code file} and the problem (never the content)
      */
     static Credential decode(byte[] content, Path file) {
+        return decode(content, problem -> CredentialFileException.invalid(file, problem));
+    }
+
+    /** How a caller names a problem of the content (never quoting it). */
+    interface Invalid {
+        RuntimeException of(String problem);
+    }
+
+    /**
+     * Reads {@code content}.
+     *
+     * @param invalid makes the exception for a problem found
+     */
+    static Credential decode(byte[] content, Invalid invalid) {
         if (new String(content, StandardCharsets.UTF_8).isBlank()) {
-            throw CredentialFileException.invalid(file, "the file is empty");
+            throw invalid.of("the file is empty");
         }
         JsonNode root;
         try (JsonParser parser = MAPPER.createParser(content)) {
             root = MAPPER.readTree(parser);
             try {
                 if (parser.nextToken() != null) {
-                    throw CredentialFileException.invalid(file, "there is content after the JSON object" + at(parser.currentLocation()));
+                    throw invalid.of("there is content after the JSON object" + at(parser.currentLocation()));
                 }
             } catch (JsonProcessingException trailing) {
-                throw CredentialFileException.invalid(file, "there is content after the JSON object" + at(trailing.getLocation()));
+                throw invalid.of("there is content after the JSON object" + at(trailing.getLocation()));
             }
         } catch (JsonProcessingException e) {
-            throw CredentialFileException.invalid(file, describe(e));
+            throw invalid.of(describe(e));
         } catch (IOException e) {
-            throw CredentialFileException.invalid(file, "not valid JSON");
+            throw invalid.of("not valid JSON");
         }
         if (root == null || !root.isObject()) {
-            throw CredentialFileException.invalid(file, "the content is not a JSON object");
+            throw invalid.of("the content is not a JSON object");
         }
-        checkVersion(root, file);
-        String value = text(root, ACCESS_TOKEN, file);
+        checkVersion(root, invalid);
+        String value = text(root, ACCESS_TOKEN, invalid);
         if (value == null) {
-            throw CredentialFileException.invalid(file, "the required field 'access_token' is missing");
+            throw invalid.of("the required field 'access_token' is missing");
         }
-        String type = text(root, TOKEN_TYPE, file);
-        AccessToken token = AccessToken.of(value, type == null ? "Bearer" : type, instant(root, EXPIRES_AT, file),
-                scopes(text(root, SCOPE, file)));
+        String type = text(root, TOKEN_TYPE, invalid);
+        AccessToken token = AccessToken.of(value, type == null ? "Bearer" : type, instant(root, EXPIRES_AT, invalid),
+                scopes(text(root, SCOPE, invalid)));
         return Credential.builder()
                 .accessToken(token)
-                .refreshToken(text(root, REFRESH_TOKEN, file))
-                .issuedAt(instant(root, ISSUED_AT, file))
-                .refreshTokenRotatedAt(instant(root, ROTATED_AT, file))
-                .tokenEndpoint(uri(root, TOKEN_ENDPOINT, file))
-                .clientId(text(root, CLIENT_ID, file))
+                .refreshToken(text(root, REFRESH_TOKEN, invalid))
+                .issuedAt(instant(root, ISSUED_AT, invalid))
+                .refreshTokenRotatedAt(instant(root, ROTATED_AT, invalid))
+                .tokenEndpoint(uri(root, TOKEN_ENDPOINT, invalid))
+                .clientId(text(root, CLIENT_ID, invalid))
                 .extensions(extensions(root))
                 .build();
     }
 
-    private static void checkVersion(JsonNode root, Path file) {
+    private static void checkVersion(JsonNode root, Invalid invalid) {
         JsonNode version = root.get(VERSION_FIELD);
         if (version == null || version.isNull()) {
-            throw CredentialFileException.invalid(file, "the required field 'version' is missing");
+            throw invalid.of("the required field 'version' is missing");
         }
         if (!version.isIntegralNumber()) {
-            throw CredentialFileException.invalid(file, "'version' must be a whole number");
+            throw invalid.of("'version' must be a whole number");
         }
         if (!version.canConvertToInt() || version.intValue() != VERSION) {
-            throw CredentialFileException.invalid(file, "version " + version.bigIntegerValue()
+            throw invalid.of("version " + version.bigIntegerValue()
                     + " is not supported (this tokenflow reads version " + VERSION + ")");
         }
     }
@@ -181,22 +195,22 @@ final class CredentialJson {
                 : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
-    private static @Nullable String text(JsonNode root, String field, Path file) {
+    private static @Nullable String text(JsonNode root, String field, Invalid invalid) {
         JsonNode node = root.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isTextual()) {
-            throw CredentialFileException.invalid(file, "'" + field + "' must be a string");
+            throw invalid.of("'" + field + "' must be a string");
         }
         if (node.textValue().isBlank()) {
-            throw CredentialFileException.invalid(file, "'" + field + "' is blank");
+            throw invalid.of("'" + field + "' is blank");
         }
         return node.textValue();
     }
 
-    private static @Nullable Instant instant(JsonNode root, String field, Path file) {
-        String text = text(root, field, file);
+    private static @Nullable Instant instant(JsonNode root, String field, Invalid invalid) {
+        String text = text(root, field, invalid);
         if (text == null) {
             return null;
         }
@@ -206,14 +220,14 @@ final class CredentialJson {
             try {
                 return OffsetDateTime.parse(text).toInstant();
             } catch (DateTimeParseException e) {
-                throw CredentialFileException.invalid(file, "'" + field + "' is not an ISO-8601 date-time with an offset, "
+                throw invalid.of("'" + field + "' is not an ISO-8601 date-time with an offset, "
                         + "such as 2026-11-22T15:00:00Z");
             }
         }
     }
 
-    private static @Nullable URI uri(JsonNode root, String field, Path file) {
-        String text = text(root, field, file);
+    private static @Nullable URI uri(JsonNode root, String field, Invalid invalid) {
+        String text = text(root, field, invalid);
         if (text == null) {
             return null;
         }
@@ -224,7 +238,7 @@ final class CredentialJson {
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw CredentialFileException.invalid(file, "'" + field + "' is not an absolute URI");
+            throw invalid.of("'" + field + "' is not an absolute URI");
         }
     }
 

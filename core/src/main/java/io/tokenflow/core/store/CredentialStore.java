@@ -47,5 +47,19 @@ public interface CredentialStore {
     interface RefreshLease {
         /** Releases the lease; idempotent. */
         Mono<Void> release();
+
+        /**
+         * Called by the service immediately before it presents {@code presenting}'s refresh token
+         * to the token endpoint, and only then (not for a grant without a refresh token, not when
+         * it adopts a stored token). A store shared by several hosts claims the credential's
+         * generation here, so that a refresh token is presented at most once; an error signal
+         * (e.g. {@link io.tokenflow.core.CredentialBusyException}) means the service sends
+         * nothing and fails this attempt with it. Must not block. Default: completes at once.
+         *
+         * @param presenting the credential whose refresh token is about to be sent
+         */
+        default Mono<Void> beforeRefresh(Credential presenting) {
+            return Mono.empty();
+        }
     }
 }

@@ -2,14 +2,8 @@ package io.tokenflow.core.store;
 
 import io.tokenflow.core.CredentialBusyException;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,15 +65,13 @@ final class PathLock {
     private volatile boolean warnedReadOnly;
 
     // Guarded by io.
-    private @Nullable FileChannel channel;
-    /** {@link #lockFileKey()} when {@link #channel} was opened. */
-    private @Nullable Object channelKey;
-    private @Nullable FileLock osLock;
+    private final LockFileChannel os;
     private boolean leaseHeld;
 
     private PathLock(Path canonicalFile) {
         this.file = new CredentialFile(canonicalFile);
         this.lockFile = file.lockFile();
+        this.os = new LockFileChannel(file);
     }
 
     /** The JVM's lock holder for {@code file}. Blocking (resolves the real path of its folder). */
@@ -170,79 +162,23 @@ final class PathLock {
     }
 
     /**
-     * One try for the OS lock. A lock held through another channel of this JVM (another holder of
-     * the same file: another class loader, or a spelling {@link #canonical} could not resolve) shows
-     * as {@code OverlappingFileLockException}: busy, like a lock held by another process.
+     * One try for the OS lock (see {@link LockFileChannel#tryLock}: a lock held through another
+     * holder's channel in this JVM is busy, like a lock held by another process).
      */
     private boolean tryLockFile(boolean lease, StoreLog log) throws IOException {
         synchronized (io) {
-            FileLock lock;
-            try {
-                lock = openChannel(log).tryLock();
-            } catch (OverlappingFileLockException heldInThisJvm) {
+            if (!os.tryLock(log)) {
                 return false;
             }
-            if (lock == null) {
-                return false;
-            }
-            osLock = lock;
             leaseHeld = lease;
             return true;
         }
     }
 
-    /**
-     * The channel on the lock file, kept open for as long as this holder lives and reopened only
-     * when the lock file was replaced or deleted. Closing a channel drops every POSIX lock this
-     * process holds on the file, through any channel, so a channel is never closed while another
-     * holder might hold the lock through its own. The caller holds {@link #io}.
-     */
-    private FileChannel openChannel(StoreLog log) throws IOException {
-        FileChannel open = channel;
-        Object current = lockFileKey();
-        if (open != null && open.isOpen() && current != null && current.equals(channelKey)) {
-            return open;
-        }
-        if (open != null) {
-            // Its file is gone or replaced: nobody locks through it any more.
-            closeQuietly(open, log);
-        }
-        open = file.openLockFile();
-        channel = open;
-        channelKey = lockFileKey();
-        return open;
-    }
-
-    /** The lock file's identity (device and inode on POSIX), or null when it does not exist or has none. */
-    private @Nullable Object lockFileKey() {
-        try {
-            return Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
-        } catch (IOException | UnsupportedOperationException none) {
-            return null;
-        }
-    }
-
-    /** Drops the OS lock, if held; the channel stays open (see {@link #openChannel}). The caller holds {@link #io}. */
+    /** Drops the OS lock, if held; the channel stays open. The caller holds {@link #io}. */
     private void unlockFile(StoreLog log) {
-        CredentialFile.requireBlockingThread();
         leaseHeld = false;
-        FileLock lock = osLock;
-        osLock = null;
-        try {
-            if (lock != null) {
-                lock.release();
-            }
-        } catch (IOException e) {
-            log.at(Level.DEBUG).log("releasing the lock on {}: {}", lockFile, e.toString());
-        }
-    }
-
-    private void closeQuietly(FileChannel open, StoreLog log) {
-        try {
-            open.close();
-        } catch (IOException e) {
-            log.at(Level.DEBUG).log("closing {}: {}", lockFile, e.toString());
-        }
+        os.unlock(log);
     }
 
     /** The store cannot be locked because this process may not write next to it: reported once at WARN. */

@@ -189,4 +189,26 @@ class CredentialFileFormatTest {
 
         assertThat(text).contains("\"access_token\" : \"at-é\"").endsWith("}\n");
     }
+
+    @Test
+    void theFormatIsAlsoReadAndWrittenWithoutAFileExtensionsIncluded() throws Exception {
+        Credential credential = TestCredentials.generation(1).toBuilder()
+                .extensions(Map.of("x_tenant", "blue", "x_flags", List.of(1, true)))
+                .build();
+        store().save(credential).block(WAIT);
+
+        assertThat(credential.toJson()).isEqualTo(Files.readAllBytes(file()));
+        assertThat(Credential.fromJson(credential.toJson())).isEqualTo(credential);
+    }
+
+    @Test
+    void contentThatIsNotTheFormatIsRefusedWithoutQuotingIt() {
+        byte[] broken = ("{\"version\": 1, \"access_token\": \"" + SECRET + "\", \"access_token\": \"x\"}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> Credential.fromJson(broken))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("not a valid credential (format version 1): a field appears twice")
+                .satisfies(e -> assertThat(messages(e)).noneMatch(m -> m.contains(SECRET)));
+    }
 }
