@@ -2,6 +2,7 @@ package io.tokenflow.examples.boot;
 
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import java.time.Duration;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -14,7 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
- * The demo as a Spring Boot WebFlux application: no tokenflow code, only {@code application.yml}. It starts
+ * The demo as a Spring Boot WebFlux application: no tokenflow code, only {@code boot-demo/application.yml}. It starts
  * an embedded authorization server, then the application, whose {@code GET /orders} is a protected resource;
  * calls it three times with a {@code WebClient} from the context's builder (the token is added by the
  * starter), calls it once by a host not listed (no token), prints {@code /actuator/health} and
@@ -39,7 +40,10 @@ public class BootDemo {
         try (EmbeddedAuthorizationServer server = EmbeddedAuthorizationServer.builder().client("demo-client", "demo-secret").start()) {
             idp = server;
             SpringApplication app = new SpringApplication(BootDemo.class);
-            app.setDefaultProperties(java.util.Map.of("demo.issuer", server.issuer().toString()));
+            // Its application.yml lives in boot-demo/, not at the root of the examples jar, where every Boot
+            // application with tokenflow-examples on its class path would read it.
+            app.setDefaultProperties(Map.of("demo.issuer", server.issuer().toString(),
+                    "spring.config.location", "classpath:/boot-demo/"));
             try (ConfigurableApplicationContext context = app.run(args)) {
                 WebClient.Builder builder = context.getBean(WebClient.Builder.class);
                 int port = context.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
