@@ -3,28 +3,17 @@ package io.tokenflow.spring.boot;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenflow.core.TokenServices;
-import io.tokenflow.test.EmbeddedAuthorizationServer;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /** tokenflow.spring-security-registrations: Spring Security's client_credentials registrations run as tokenflow clients. */
 class SpringSecurityRegistrationsTest {
 
     private static final String AT = "spring.security.oauth2.client.";
-    private static EmbeddedAuthorizationServer server;
-
-    @BeforeAll
-    static void startServer() {
-        server = Runners.server();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
+    @RegisterExtension
+    static final AuthorizationServerPerClass SERVER = new AuthorizationServerPerClass();
 
     private static ApplicationContextRunner registrations() {
         return Runners.starter().withPropertyValues("tokenflow.spring-security-registrations=true",
@@ -36,7 +25,7 @@ class SpringSecurityRegistrationsTest {
                 AT + "registration.login.provider=idp",
                 AT + "registration.login.client-id=login-client",
                 AT + "registration.login.authorization-grant-type=authorization_code",
-                AT + "provider.idp.token-uri=" + server.tokenEndpoint());
+                AT + "provider.idp.token-uri=" + SERVER.get().tokenEndpoint());
     }
 
     @Test
@@ -56,16 +45,16 @@ class SpringSecurityRegistrationsTest {
 
     @Test
     void theProviderDefaultsToTheRegistrationsNameAndItsIssuerUriIsDiscovered() {
-        int before = server.metadataRequests();
+        int before = SERVER.get().metadataRequests();
         Runners.starter().withPropertyValues("tokenflow.spring-security-registrations=true",
                 AT + "registration.orders.client-id=" + Runners.ORDERS_ID,
                 AT + "registration.orders.client-secret=" + Runners.ORDERS_SECRET,
                 AT + "registration.orders.client-authentication-method=client_secret_post",
                 AT + "registration.orders.authorization-grant-type=client_credentials",
-                AT + "provider.orders.issuer-uri=" + server.issuer()).run(context -> {
-                    assertThat(server.isActive(context.getBean(TokenServices.class).get("orders").token()
+                AT + "provider.orders.issuer-uri=" + SERVER.get().issuer()).run(context -> {
+                    assertThat(SERVER.get().isActive(context.getBean(TokenServices.class).get("orders").token()
                             .block(Duration.ofSeconds(10)).value())).isTrue();
-                    assertThat(server.metadataRequests()).isGreaterThan(before);
+                    assertThat(SERVER.get().metadataRequests()).isGreaterThan(before);
                 });
     }
 
@@ -106,7 +95,7 @@ class SpringSecurityRegistrationsTest {
     void withoutTheSwitchRegistrationsAreNotRun() {
         Runners.starter().withPropertyValues(AT + "registration.orders.client-id=" + Runners.ORDERS_ID,
                 AT + "registration.orders.authorization-grant-type=client_credentials",
-                AT + "provider.orders.token-uri=" + server.tokenEndpoint()).run(context ->
+                AT + "provider.orders.token-uri=" + SERVER.get().tokenEndpoint()).run(context ->
                 assertThat(context).doesNotHaveBean(TokenServices.class));
     }
 }

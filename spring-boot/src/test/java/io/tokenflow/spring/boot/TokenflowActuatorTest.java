@@ -11,15 +11,13 @@ import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.micrometer.TokenflowMetrics;
 import io.tokenflow.test.Await;
-import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.ScriptedAnswer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.CompositeReactiveHealthContributor;
 import org.springframework.boot.health.contributor.Health;
@@ -36,20 +34,11 @@ import org.springframework.context.annotation.Configuration;
 /** The health contributor, the tokenflow endpoint and the metrics: when they are there, and what they say. */
 class TokenflowActuatorTest {
 
-    private static EmbeddedAuthorizationServer server;
-
-    @BeforeAll
-    static void startServer() {
-        server = Runners.server();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
+    @RegisterExtension
+    static final AuthorizationServerPerClass SERVER = new AuthorizationServerPerClass();
 
     private static ApplicationContextRunner orders() {
-        return Runners.starter().withPropertyValues(Runners.orders(server));
+        return Runners.starter().withPropertyValues(Runners.orders(SERVER.get()));
     }
 
     private static Health health(ReactiveHealthContributor contributor, String client) {
@@ -73,7 +62,7 @@ class TokenflowActuatorTest {
         orders().run(context -> {
             TokenServices services = context.getBean(TokenServices.class);
             services.get("orders").token().block(Duration.ofSeconds(10));
-            server.script(ScriptedAnswer.oauthError(400, "invalid_grant"));
+            SERVER.get().script(ScriptedAnswer.oauthError(400, "invalid_grant"));
             services.get("orders").refresh().onErrorComplete().block(Duration.ofSeconds(10));
             Await.until("orders is UNAUTHENTICATED", () -> services.get("orders").state().status() == Status.UNAUTHENTICATED);
             Health health = health(context.getBean("tokenflowHealthContributor", ReactiveHealthContributor.class), "orders");
@@ -86,7 +75,7 @@ class TokenflowActuatorTest {
 
     @Test
     void theHealthContributorHasOneComponentPerClient() {
-        orders().withPropertyValues("tokenflow.clients.billing.token-uri=" + server.tokenEndpoint(),
+        orders().withPropertyValues("tokenflow.clients.billing.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.billing.client-id=" + Runners.BILLING_ID,
                 "tokenflow.clients.billing.client-secret=" + Runners.BILLING_SECRET).run(context -> {
                     CompositeReactiveHealthContributor composite =
@@ -160,7 +149,7 @@ class TokenflowActuatorTest {
     /** Spring Boot binds meter binders once the context's singletons exist; from then on every request counts. */
     @Test
     void withAMeterRegistryTheMetricsAreBoundAndCountTokenRequests() {
-        metrics().withPropertyValues(Runners.orders(server)).run(context -> {
+        metrics().withPropertyValues(Runners.orders(SERVER.get())).run(context -> {
             TokenServices services = context.getBean(TokenServices.class);
             services.get("orders").token().block(Duration.ofSeconds(10));
             MeterRegistry registry = context.getBean(MeterRegistry.class);
@@ -168,12 +157,12 @@ class TokenflowActuatorTest {
             assertThat(registry.get("tokenflow.state").tags("client", "orders", "status", "running").gauge().value())
                     .isEqualTo(1.0);
             long before = successes(registry);
-            int requestsBefore = server.tokenRequests();
+            int requestsBefore = SERVER.get().tokenRequests();
             for (int i = 0; i < 3; i++) {
                 services.get("orders").refresh().block(Duration.ofSeconds(10));
             }
             Await.until("three more token requests are counted", () -> successes(registry) >= before + 3);
-            assertThat(server.tokenRequests() - requestsBefore).isEqualTo(3);
+            assertThat(SERVER.get().tokenRequests() - requestsBefore).isEqualTo(3);
             // the start's own request may be counted late, if Boot bound the metrics while it was under way; no more
             assertThat(successes(registry) - before).isBetween(3L, 4L);
         });
@@ -191,7 +180,7 @@ class TokenflowActuatorTest {
 
     @Test
     void withAnObservationRegistryEachTokenRequestIsObserved() {
-        metrics().withPropertyValues(Runners.orders(server)).withUserConfiguration(Observations.class).run(context -> {
+        metrics().withPropertyValues(Runners.orders(SERVER.get())).withUserConfiguration(Observations.class).run(context -> {
             TokenServices services = context.getBean(TokenServices.class);
             services.get("orders").token().block(Duration.ofSeconds(10));
             services.get("orders").refresh().block(Duration.ofSeconds(10)); // a request wholly after Boot bound the metrics
@@ -201,7 +190,7 @@ class TokenflowActuatorTest {
 
     @Test
     void theApplicationsOwnTokenflowMetricsWins() {
-        metrics().withPropertyValues(Runners.orders(server)).withUserConfiguration(OwnMetrics.class).run(context -> {
+        metrics().withPropertyValues(Runners.orders(SERVER.get())).withUserConfiguration(OwnMetrics.class).run(context -> {
             assertThat(context).hasSingleBean(TokenflowMetrics.class);
             assertThat(context).getBean(TokenflowMetrics.class).isSameAs(context.getBean("ownMetrics"));
         });

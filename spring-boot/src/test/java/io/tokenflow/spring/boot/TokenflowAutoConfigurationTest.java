@@ -6,12 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.TokenServices;
 import io.tokenflow.core.WorkloadState.Status;
-import io.tokenflow.test.EmbeddedAuthorizationServer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.webclient.WebClientCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -21,17 +19,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 /** Which beans the starter makes, when, and that the application's own win. */
 class TokenflowAutoConfigurationTest {
 
-    private static EmbeddedAuthorizationServer server;
-
-    @BeforeAll
-    static void startServer() {
-        server = Runners.server();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
+    @RegisterExtension
+    static final AuthorizationServerPerClass SERVER = new AuthorizationServerPerClass();
 
     @Test
     void withoutClientsTheStarterMakesNoBean() {
@@ -44,7 +33,7 @@ class TokenflowAutoConfigurationTest {
 
     @Test
     void aDeclaredClientIsOneServiceOfTheTokenServicesBeanUnderItsName() {
-        Runners.starter().withPropertyValues(orders(server)).run(context -> {
+        Runners.starter().withPropertyValues(orders(SERVER.get())).run(context -> {
             assertThat(context).hasSingleBean(TokenServices.class);
             TokenServices services = context.getBean(TokenServices.class);
             assertThat(services.asMap()).containsOnlyKeys("orders");
@@ -54,11 +43,11 @@ class TokenflowAutoConfigurationTest {
 
     @Test
     void clientsKeepTheOrderTheyAreDeclaredIn() {
-        Runners.starter().withPropertyValues(orders(server)).withPropertyValues(
-                "tokenflow.clients.billing.token-uri=" + server.tokenEndpoint(),
+        Runners.starter().withPropertyValues(orders(SERVER.get())).withPropertyValues(
+                "tokenflow.clients.billing.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.billing.client-id=" + Runners.BILLING_ID,
                 "tokenflow.clients.billing.client-secret=" + Runners.BILLING_SECRET,
-                "tokenflow.clients.audit.token-uri=" + server.tokenEndpoint(),
+                "tokenflow.clients.audit.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.audit.client-id=" + Runners.ORDERS_ID,
                 "tokenflow.clients.audit.client-secret=" + Runners.ORDERS_SECRET).run(context ->
                 assertThat(context.getBean(TokenServices.class).asMap().keySet()).containsExactly("orders", "billing", "audit"));
@@ -67,7 +56,7 @@ class TokenflowAutoConfigurationTest {
     @Test
     void closingTheContextStopsEveryService() {
         AtomicReference<TokenService> orders = new AtomicReference<>();
-        Runners.starter().withPropertyValues(orders(server)).run(context -> {
+        Runners.starter().withPropertyValues(orders(SERVER.get())).run(context -> {
             orders.set(context.getBean(TokenServices.class).get("orders"));
             assertThat(orders.get().state().status()).isNotEqualTo(Status.STOPPED);
         });
@@ -77,7 +66,7 @@ class TokenflowAutoConfigurationTest {
 
     @Test
     void theApplicationsOwnTokenServicesWinsAndGetsTheWebClientCustomizer() {
-        Runners.starter().withPropertyValues(orders(server)).withUserConfiguration(OwnTokenServices.class).run(context -> {
+        Runners.starter().withPropertyValues(orders(SERVER.get())).withUserConfiguration(OwnTokenServices.class).run(context -> {
             assertThat(context).hasSingleBean(TokenServices.class);
             assertThat(context).getBean(TokenServices.class).isSameAs(context.getBean("ownTokenServices"));
             assertThat(context).hasBean("tokenflowWebClientCustomizer");
@@ -94,13 +83,13 @@ class TokenflowAutoConfigurationTest {
 
     @Test
     void theWebClientCustomizerIsThereWhenWebClientIs() {
-        Runners.starter().withPropertyValues(orders(server)).run(context ->
+        Runners.starter().withPropertyValues(orders(SERVER.get())).run(context ->
                 assertThat(context).getBean("tokenflowWebClientCustomizer").isInstanceOf(WebClientCustomizer.class));
     }
 
     @Test
     void withoutWebClientThereIsNoWebClientCustomizer() {
-        Runners.starter().withPropertyValues(orders(server)).withClassLoader(new FilteredClassLoader(WebClient.class))
+        Runners.starter().withPropertyValues(orders(SERVER.get())).withClassLoader(new FilteredClassLoader(WebClient.class))
                 .run(context -> {
                     assertThat(context).hasSingleBean(TokenServices.class);
                     assertThat(context).doesNotHaveBean("tokenflowWebClientCustomizer");
@@ -109,7 +98,7 @@ class TokenflowAutoConfigurationTest {
 
     @Test
     void theApplicationsOwnWebClientCustomizerNamedTokenflowWebClientCustomizerWins() {
-        Runners.starter().withPropertyValues(orders(server)).withUserConfiguration(OwnCustomizer.class).run(context ->
+        Runners.starter().withPropertyValues(orders(SERVER.get())).withUserConfiguration(OwnCustomizer.class).run(context ->
                 assertThat(context).getBean("tokenflowWebClientCustomizer").isSameAs(OwnCustomizer.CUSTOMIZER));
     }
 
@@ -119,7 +108,7 @@ class TokenflowAutoConfigurationTest {
         @Bean(destroyMethod = "dispose")
         TokenServices ownTokenServices() {
             return TokenServices.builder()
-                    .client("orders", c -> c.tokenEndpoint(server.tokenEndpoint()).clientCredentials(Runners.ORDERS_ID, Runners.ORDERS_SECRET))
+                    .client("orders", c -> c.tokenEndpoint(SERVER.get().tokenEndpoint()).clientCredentials(Runners.ORDERS_ID, Runners.ORDERS_SECRET))
                     .build();
         }
     }

@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.TokenServices;
-import io.tokenflow.test.EmbeddedAuthorizationServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,20 +18,11 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 /** Each tokenflow.clients.* property: what it does, and that a bad value fails the start naming it. */
 class TokenflowPropertiesTest {
 
-    private static EmbeddedAuthorizationServer server;
-
-    @BeforeAll
-    static void startServer() {
-        server = Runners.server();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
+    @RegisterExtension
+    static final AuthorizationServerPerClass SERVER = new AuthorizationServerPerClass();
 
     private static ApplicationContextRunner orders() {
-        return Runners.starter().withPropertyValues(Runners.orders(server));
+        return Runners.starter().withPropertyValues(Runners.orders(SERVER.get()));
     }
 
     private static AccessToken token(TokenServices services, String name) {
@@ -42,35 +31,35 @@ class TokenflowPropertiesTest {
 
     @Test
     void tokenUriIsWhereTokensAreAskedFor() {
-        int before = server.tokenRequests();
+        int before = SERVER.get().tokenRequests();
         orders().run(context -> {
-            assertThat(server.isActive(token(context.getBean(TokenServices.class), "orders").value())).isTrue();
-            assertThat(server.tokenRequests()).isGreaterThan(before);
+            assertThat(SERVER.get().isActive(token(context.getBean(TokenServices.class), "orders").value())).isTrue();
+            assertThat(SERVER.get().tokenRequests()).isGreaterThan(before);
         });
     }
 
     @Test
     void issuerUriFindsTheTokenEndpointInTheServersMetadata() {
-        int before = server.metadataRequests();
+        int before = SERVER.get().metadataRequests();
         Runners.starter().withPropertyValues(
-                "tokenflow.clients.orders.issuer-uri=" + server.issuer(),
+                "tokenflow.clients.orders.issuer-uri=" + SERVER.get().issuer(),
                 "tokenflow.clients.orders.client-id=" + Runners.ORDERS_ID,
                 "tokenflow.clients.orders.client-secret=" + Runners.ORDERS_SECRET).run(context -> {
-                    assertThat(server.isActive(token(context.getBean(TokenServices.class), "orders").value())).isTrue();
-                    assertThat(server.metadataRequests()).isGreaterThan(before);
+                    assertThat(SERVER.get().isActive(token(context.getBean(TokenServices.class), "orders").value())).isTrue();
+                    assertThat(SERVER.get().metadataRequests()).isGreaterThan(before);
                 });
     }
 
     @Test
     void clientSecretPostIsAcceptedAsAuthenticationMethod() {
         orders().withPropertyValues("tokenflow.clients.orders.client-authentication-method=client_secret_post").run(context ->
-                assertThat(server.isActive(token(context.getBean(TokenServices.class), "orders").value())).isTrue());
+                assertThat(SERVER.get().isActive(token(context.getBean(TokenServices.class), "orders").value())).isTrue());
     }
 
     @Test
     void aWrongClientSecretEndsUnauthenticatedWithoutNamingTheSecret() {
         Runners.starter().withPropertyValues(
-                "tokenflow.clients.orders.token-uri=" + server.tokenEndpoint(),
+                "tokenflow.clients.orders.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.orders.client-id=" + Runners.ORDERS_ID,
                 "tokenflow.clients.orders.client-secret=not-the-secret-5e2b").run(context -> {
                     TokenServices services = context.getBean(TokenServices.class);
@@ -108,7 +97,7 @@ class TokenflowPropertiesTest {
 
     @Test
     void aMissingClientIdFailsTheStartNamingIt() {
-        Runners.starter().withPropertyValues("tokenflow.clients.orders.token-uri=" + server.tokenEndpoint(),
+        Runners.starter().withPropertyValues("tokenflow.clients.orders.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.orders.client-secret=" + Runners.ORDERS_SECRET).run(context ->
                 assertThat(Runners.propertyFailure(context).property()).isEqualTo("tokenflow.clients.orders.client-id"));
     }
@@ -125,13 +114,13 @@ class TokenflowPropertiesTest {
 
     @Test
     void bothIssuerUriAndTokenUriFailTheStartNamingTokenUri() {
-        orders().withPropertyValues("tokenflow.clients.orders.issuer-uri=" + server.issuer()).run(context ->
+        orders().withPropertyValues("tokenflow.clients.orders.issuer-uri=" + SERVER.get().issuer()).run(context ->
                 assertThat(Runners.propertyFailure(context).property()).isEqualTo("tokenflow.clients.orders.token-uri"));
     }
 
     @Test
     void aMissingSecretFailsTheStartNamingClientSecret() {
-        Runners.starter().withPropertyValues("tokenflow.clients.orders.token-uri=" + server.tokenEndpoint(),
+        Runners.starter().withPropertyValues("tokenflow.clients.orders.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.orders.client-id=" + Runners.ORDERS_ID).run(context ->
                 assertThat(Runners.propertyFailure(context).property()).isEqualTo("tokenflow.clients.orders.client-secret"));
     }
@@ -149,7 +138,7 @@ class TokenflowPropertiesTest {
 
     @Test
     void aPublicClientWithoutCredentialFileFailsTheStartNamingCredentialFile() {
-        Runners.starter().withPropertyValues("tokenflow.clients.orders.token-uri=" + server.tokenEndpoint(),
+        Runners.starter().withPropertyValues("tokenflow.clients.orders.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.orders.client-id=" + Runners.ORDERS_ID,
                 "tokenflow.clients.orders.client-authentication-method=none").run(context ->
                 assertThat(Runners.propertyFailure(context).property()).isEqualTo("tokenflow.clients.orders.credential-file"));
@@ -212,7 +201,7 @@ class TokenflowPropertiesTest {
     @Test
     void aHostOfTwoClientsFailsTheStartNamingTheSecondClientsHosts() {
         orders().withPropertyValues("tokenflow.clients.orders.hosts=api.example.com",
-                "tokenflow.clients.billing.token-uri=" + server.tokenEndpoint(),
+                "tokenflow.clients.billing.token-uri=" + SERVER.get().tokenEndpoint(),
                 "tokenflow.clients.billing.client-id=" + Runners.BILLING_ID,
                 "tokenflow.clients.billing.client-secret=" + Runners.BILLING_SECRET,
                 "tokenflow.clients.billing.hosts=API.example.com").run(context -> {
