@@ -18,6 +18,13 @@ final class Records {
 
     private static final Logger log = LoggerFactory.getLogger(RedisCredentialStore.class);
 
+    static {
+        // Jackson builds its deserializers under a lock on first use: once here, where the store is
+        // built, rather than on an event loop where two first reads would park on it.
+        Credential.fromJson(Credential.builder().accessToken(io.tokenflow.core.AccessToken.of("warm-up", "Bearer",
+                null, java.util.Set.of())).build().toJson());
+    }
+
     private final Connections connections;
     private final Keys keys;
     private final BlobCipher cipher;
