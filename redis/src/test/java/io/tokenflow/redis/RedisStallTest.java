@@ -111,4 +111,45 @@ class RedisStallTest {
             assertThat(server.reuseDetections()).isZero();
         }
     }
+    /** A script running past the busy threshold makes Redis answer {@code -BUSY}: a pause, not a broken setup. */
+    @Test
+    @Timeout(60)
+    void aServerBusyWithALongScriptIsUnreachableForAWhileNotBroken() throws InterruptedException {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
+            RefreshTokenFamily family = services.server().startFamily(Services.PUBLIC_CLIENT);
+            RedisCredentialStore store = stores.store("busy");
+            store.save(Services.seed("at-0", family)).block(WAIT);
+            store.load().block(WAIT);
+            REDIS.server().command("CONFIG", "SET", "busy-reply-threshold", "100");
+            Thread busy = new Thread(() -> {
+                try {
+                    REDIS.server().command("EVAL", "while true do end", "0");
+                } catch (RuntimeException killedOrTimedOut) {
+                    // SCRIPT KILL ends it with an error reply.
+                }
+            });
+            busy.start();
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            try {
+                Await.until(WAIT, "redis answers BUSY", () -> store.load().then(Mono.just(false))
+                        .onErrorResume(e -> Mono.fromRunnable(() -> failure.set(e)).thenReturn(true)).block(WAIT));
+            } finally {
+                Await.until(WAIT, "the script is killed", () -> {
+                    try {
+                        REDIS.server().command("SCRIPT", "KILL");
+                        return true;
+                    } catch (IllegalStateException notYetRunning) {
+                        return notYetRunning.getMessage().contains("NOTBUSY");
+                    }
+                });
+                busy.join(10_000);
+                REDIS.server().command("CONFIG", "SET", "busy-reply-threshold", "5000");
+            }
+
+            assertThat(failure.get()).isInstanceOf(io.tokenflow.core.CredentialBusyException.class)
+                    .hasMessageContaining("redis is unreachable or too slow").hasMessageContaining("BUSY");
+            assertThat(store.load().block(WAIT).refreshToken()).as("read again once the script is gone")
+                    .contains(family.currentRefreshToken());
+        }
+    }
 }
