@@ -70,6 +70,20 @@ class EncryptionTest {
     }
 
     @Test
+    void aKeyIdWithDotsSealsRecordsThatAnotherStoreOpens() {
+        RedisStores s = stores();
+        Map<String, javax.crypto.SecretKey> keyring = Map.of("2024.06.k1", RedisStores.key(1));
+        RedisCredentialStore store = s.track(s.builder("dotted").keyring(keyring, "2024.06.k1").build());
+        store.save(FIRST).block(WAIT);
+        store.save(StoreContractTest.generation(2)).block(WAIT);
+
+        RedisCredentialStore other = s.track(s.builder("dotted").keyring(keyring, "2024.06.k1").build());
+        assertThat(server.hash(Keys.of("tokenflow:", "dotted").cred())).containsEntry("kid", "2024.06.k1");
+        assertThat(other.load().block(WAIT)).isEqualTo(StoreContractTest.generation(2));
+        assertThat(store.load().block(WAIT)).isEqualTo(StoreContractTest.generation(2));
+    }
+
+    @Test
     void aWrongKeyIsRefused() {
         RedisStores s = stores();
         s.store("wrong-key").save(FIRST).block(WAIT);
