@@ -71,6 +71,8 @@ final class Writes {
             return run(mode, lease, epoch, newEpoch, record.gen(), blob, seal(blob, newEpoch, record.gen())).flatMap(answer -> {
                 long code = Scripts.at(answer, 0);
                 if (code == 1) {
+                    // Every SAVE empties the claim: a later save under this lease goes on the record as written now.
+                    lease.claimDone();
                     store.history().wrote(newEpoch, Scripts.at(answer, 1), blob.hasRefreshToken());
                     log.debug("{}: {} generation {}", store.describe(), mode.equals("clear") ? "cleared, now" : "wrote",
                             Scripts.at(answer, 1));
