@@ -123,6 +123,16 @@ class EncryptionTest {
     }
 
     @Test
+    void aRecordCopiedToAPrefixAndNameThatSpellTheSameIsRefused() {
+        RedisStores s = stores();
+        RedisCredentialStore original = s.track(s.builder("pi").keyPrefix("tokenflow:a").build());
+        original.save(FIRST).block(WAIT);
+        copyHash(Keys.of("tokenflow:a", "pi").cred(), Keys.of("tokenflow:", "api").cred());
+
+        refusedNamingTheStore(s.store("api"), "cannot be decrypted with key 'k1'");
+    }
+
+    @Test
     void anOlderBlobReplayedAsTheCurrentGenerationIsRefused() {
         RedisCredentialStore store = stores().store("replayed");
         store.save(FIRST).block(WAIT);
