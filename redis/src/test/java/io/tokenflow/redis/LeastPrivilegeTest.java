@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -77,7 +78,7 @@ class LeastPrivilegeTest {
             String uri = "redis://nochannel:test-password@127.0.0.1:" + REDIS.server().port();
             RedisCredentialStore store = stores.track(stores.bare(uri).name("no-channel").plaintext()
                     .pollInterval(Duration.ofMillis(50)).build());
-            reactor.core.Disposable watching = store.changes().subscribe();
+            Disposable watching = store.changes().subscribe();
             try {
                 Await.until(WAIT, "ten subscriptions refused", () -> refusedSubscriptions() >= 10);
 

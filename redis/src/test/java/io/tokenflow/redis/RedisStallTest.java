@@ -2,6 +2,7 @@ package io.tokenflow.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenflow.core.CredentialBusyException;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
@@ -12,6 +13,7 @@ import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -129,7 +131,7 @@ class RedisStallTest {
                 }
             });
             busy.start();
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
             try {
                 Await.until(WAIT, "redis answers BUSY", () -> store.load().then(Mono.just(false))
                         .onErrorResume(e -> Mono.fromRunnable(() -> failure.set(e)).thenReturn(true)).block(WAIT));
@@ -146,7 +148,7 @@ class RedisStallTest {
                 REDIS.server().command("CONFIG", "SET", "busy-reply-threshold", "5000");
             }
 
-            assertThat(failure.get()).isInstanceOf(io.tokenflow.core.CredentialBusyException.class)
+            assertThat(failure.get()).isInstanceOf(CredentialBusyException.class)
                     .hasMessageContaining("redis is unreachable or too slow").hasMessageContaining("BUSY");
             assertThat(store.load().block(WAIT).refreshToken()).as("read again once the script is gone")
                     .contains(family.currentRefreshToken());
