@@ -16,7 +16,8 @@ import org.jspecify.annotations.Nullable;
  * key prefix, name, epoch and generation as associated data, so that a blob cannot be moved to
  * another credential or replayed as another generation; or, when chosen, plaintext JSON.
  *
- * <p>An encrypted blob is {@code <key id>.<nonce>.<ciphertext and tag>} (base64url); the key id is
+ * <p>An encrypted blob is {@code <key id>.<nonce>.<ciphertext and tag>} (base64url, read from the
+ * right: a key id may contain dots); the key id is
  * also kept in the record's {@code kid} field, a plaintext record's {@code kid} is {@value #PLAINTEXT}.
  * Any key of the keyring opens a blob; new blobs are sealed with the active key. Messages name
  * the store, the key id and the generation, never content. GCM on a small credential takes
@@ -86,7 +87,7 @@ final class BlobCipher {
             throw new IllegalStateException("the credential in " + where + " is encrypted with key '" + keyId
                     + "', but this store was built with plaintext(): give it the keyring");
         }
-        String[] parts = blob.split("\\.", -1);
+        String[] parts = parts(blob);
         SecretKey key = parts.length == 3 ? keys.get(parts[0]) : null;
         if (parts.length != 3) {
             throw new IllegalStateException("the credential in " + where + " is not a sealed blob (expected key id, nonce and "
@@ -109,6 +110,19 @@ final class BlobCipher {
             throw new IllegalStateException("the credential in " + where + " cannot be decrypted: " + e.getClass().getSimpleName(),
                     null);
         }
+    }
+
+    /**
+     * Key id, nonce and ciphertext of a sealed blob, split at its last two dots: a key id may
+     * contain dots, base64url never does. Fewer than three parts when it is not a sealed blob.
+     */
+    private static String[] parts(String blob) {
+        int last = blob.lastIndexOf('.');
+        int nonce = last > 0 ? blob.lastIndexOf('.', last - 1) : -1;
+        if (nonce <= 0) {
+            return new String[0];
+        }
+        return new String[] {blob.substring(0, nonce), blob.substring(nonce + 1, last), blob.substring(last + 1)};
     }
 
     boolean encrypts() {

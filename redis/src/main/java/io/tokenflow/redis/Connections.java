@@ -42,6 +42,7 @@ final class Connections {
     private final AtomicReference<@Nullable Mono<StatefulRedisConnection<String, String>>> commands = new AtomicReference<>();
     private final AtomicReference<@Nullable Mono<StatefulRedisPubSubConnection<String, String>>> pubSub = new AtomicReference<>();
     private final AtomicBoolean warnedOptions = new AtomicBoolean();
+    private final AtomicReference<@Nullable String> subscribeProblem = new AtomicReference<>();
     private volatile boolean closed;
 
     Connections(RedisClient client, RedisURI uri, String channel, Duration commandTimeout, Ids ids) {
@@ -60,7 +61,8 @@ final class Connections {
 
     /**
      * Subscribes to the credential's channel if not done yet (a failure is tried again by the next
-     * call), then completes; messages arrive on {@link #events()}.
+     * call, its connection closed), then completes; messages arrive on {@link #events()}. The
+     * SUBSCRIBE waits at most the command timeout.
      */
     Mono<Void> subscribed() {
         return connection(pubSub, () -> Mono.fromFuture(() -> client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture())
@@ -75,8 +77,23 @@ final class Connections {
                             }
                         }
                     });
-                    return Mono.fromFuture(() -> ps.async().subscribe(channel).toCompletableFuture()).thenReturn(ps);
-                })).then();
+                    return Mono.fromFuture(() -> ps.async().subscribe(channel).toCompletableFuture())
+                            .timeout(commandTimeout)
+                            .thenReturn(ps)
+                            .onErrorResume(refused -> {
+                                warnSubscribeFailed(refused);
+                                return Mono.fromFuture(ps.closeAsync()).onErrorResume(e -> Mono.empty()).then(Mono.error(refused));
+                            });
+                })).doOnSuccess(subscribed -> subscribeProblem.set(null)).then();
+    }
+
+    /** Once per distinct problem: without the channel, changes are seen by polling only. */
+    private void warnSubscribeFailed(Throwable refused) {
+        String reason = Failures.reason(refused);
+        if (!reason.equals(subscribeProblem.getAndSet(reason))) {
+            log.warn("cannot subscribe to the channel {} ({}): changes are seen by polling only, waiters wake on their poll; "
+                    + "an ACL user needs &{}", channel, reason, channel);
+        }
     }
 
     /** Messages on the credential's channel ({@code saved:<gen>}, {@code cleared:<gen>}, {@code claimed:<gen>}, {@code released}); hot. */

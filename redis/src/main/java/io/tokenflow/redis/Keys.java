@@ -8,13 +8,14 @@ package io.tokenflow.redis;
  * @param lease the refresh lease (a string, the holder's owner token, with a TTL)
  * @param fence the fencing counter (INCR)
  * @param events the pub/sub channel of {@code saved:<gen>}, {@code cleared:<gen>}, {@code claimed:<gen>}, {@code released}
- * @param aadPrefix what the associated data of every encrypted blob starts with
+ * @param aadPrefix what the associated data of every encrypted blob starts with: the version and
+ *     {@code <prefix>{<name>}} (neither may contain a brace, so prefix and name stay apart)
  */
 record Keys(String cred, String lease, String fence, String events, String aadPrefix) {
 
     static Keys of(String prefix, String name) {
         String base = prefix + "{" + name + "}";
-        return new Keys(base + ":cred", base + ":lease", base + ":fence", base + ":events", "tokenflow/v1|" + prefix + name + "|");
+        return new Keys(base + ":cred", base + ":lease", base + ":fence", base + ":events", "tokenflow/v1|" + base + "|");
     }
 
     /** The associated data of the blob of generation {@code gen} in record history {@code epoch}. */

@@ -1,8 +1,10 @@
 package io.tokenflow.redis;
 
+import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.CredentialBusyException;
 import io.tokenflow.core.store.Credential;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,6 +19,12 @@ import reactor.core.publisher.Mono;
 final class Records {
 
     private static final Logger log = LoggerFactory.getLogger(RedisCredentialStore.class);
+
+    static {
+        // Jackson builds its deserializers under a lock on first use: once here, where the store is
+        // built, rather than on an event loop where two first reads would park on it.
+        Credential.fromJson(Credential.builder().accessToken(AccessToken.of("warm-up", "Bearer", null, Set.of())).build().toJson());
+    }
 
     private final Connections connections;
     private final Keys keys;

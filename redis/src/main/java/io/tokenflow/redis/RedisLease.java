@@ -38,6 +38,7 @@ final class RedisLease implements CredentialStore.RefreshLease {
     private volatile @Nullable Disposable renewal;
     private volatile boolean lapsed;
     private volatile @Nullable Claim claim;
+    private volatile boolean answered;
     private int failedRenewals;
 
     /** @param onRelease told once when this lease is released (its store no longer holds it) */
@@ -61,9 +62,18 @@ final class RedisLease implements CredentialStore.RefreshLease {
         return claim;
     }
 
-    /** Its claim was saved on (the claim is gone in Redis). */
-    void claimSaved() {
+    /**
+     * The authorization server answered the refresh token sent on the claim with a new credential:
+     * the claimed refresh token is used up, so until {@link #claimDone()} the release keeps the claim.
+     */
+    void claimAnswered() {
+        answered = true;
+    }
+
+    /** Its claim needs no keeping: saved on (gone in Redis), or refused for good (another holder's, a downgrade). */
+    void claimDone() {
         claim = null;
+        answered = false;
     }
 
     void startRenewal() {
@@ -169,7 +179,11 @@ final class RedisLease implements CredentialStore.RefreshLease {
         return Mono.empty();
     }
 
-    /** Drops the lease and a claim not saved on; never fails (a lease it cannot drop lapses by itself). */
+    /**
+     * Drops the lease and a claim not saved on, unless the refresh token sent on that claim was
+     * answered (it is used up) and its credential not saved: that claim stays until it is saved
+     * on or orphaned. Never fails (a lease it cannot drop lapses by itself).
+     */
     @Override
     public Mono<Void> release() {
         return Mono.defer(() -> {
@@ -178,9 +192,17 @@ final class RedisLease implements CredentialStore.RefreshLease {
             }
             stopRenewal();
             onRelease.accept(this);
+            Claim unsaved = answered ? claim : null;
+            if (unsaved != null) {
+                log.warn("{}: the credential rotated on the claim of generation {} (fence {}) could not be saved; the claim is "
+                        + "kept, so that no host sends the used refresh token before orphanTimeout {}; this host serves the "
+                        + "new token it holds. Should no save follow, the host taking the claim over gets invalid_grant (a lost "
+                        + "rotation) and the credential must be written again", store.describe(), unsaved.gen(), fence,
+                        store.settings().orphanTimeout());
+            }
             return store.connections().redis()
                     .flatMap(redis -> Scripts.RELEASE.integer(redis, new String[] {store.keys().lease(), store.keys().cred()},
-                            owner, store.keys().events()))
+                            owner, store.keys().events(), unsaved != null ? "keep" : "drop"))
                     .timeout(store.settings().commandTimeout())
                     .then()
                     .onErrorResume(e -> {

@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * @param name the credential's name, part of every key ({@code [A-Za-z0-9._-]{1,64}}); empty until set
  * @param keyPrefix what every key starts with (default {@code tokenflow:})
  * @param leaseTtl how long a refresh lease lives in Redis without renewal; renewed every third of it
- * @param orphanTimeout how old a claim must be before another holder may take it over
+ * @param orphanTimeout how old a claim must be before another holder may take it over; at least twice {@code leaseTtl}
  * @param writeLockWait the longest wait for the lease (a refresh, a save, a clear)
  * @param pollInterval how often {@code changes()} reads the generation besides pub/sub
  * @param commandTimeout the longest wait for one Redis command
@@ -144,7 +144,7 @@ record RedisStoreSettings(String name, String keyPrefix, Duration leaseTtl, Dura
      * This, when it can be built.
      *
      * @throws IllegalStateException without a name, without a keyring or {@code plaintext()}, or
-     *     with timings that do not fit (an orphan timeout within the lease, a command timeout
+     *     with timings that do not fit (an orphan timeout under twice the lease, a command timeout
      *     longer than a third of the lease, which is the renewal period)
      */
     RedisStoreSettings validated() {
@@ -155,8 +155,10 @@ record RedisStoreSettings(String name, String keyPrefix, Duration leaseTtl, Dura
             throw new IllegalStateException("RedisCredentialStore needs keyring(keys, activeKeyId) to encrypt the credential "
                     + "at rest, or plaintext() to store it unencrypted on purpose");
         }
-        if (orphanTimeout.compareTo(leaseTtl) <= 0) {
-            throw new IllegalStateException("orphanTimeout (" + orphanTimeout + ") must be longer than leaseTtl (" + leaseTtl + ")");
+        if (orphanTimeout.compareTo(leaseTtl.multipliedBy(2)) < 0) {
+            throw new IllegalStateException("orphanTimeout (" + orphanTimeout + ") must be at least twice leaseTtl (" + leaseTtl
+                    + "): a claim must outlive a whole token request (leaseTtl covers one, at least 1.5 times the request "
+                    + "cut) and the retried save of its answer, or another host takes it over and sends a used refresh token");
         }
         if (commandTimeout.multipliedBy(3).compareTo(leaseTtl) > 0) {
             throw new IllegalStateException("commandTimeout (" + commandTimeout + ") must be at most a third of leaseTtl ("

@@ -129,8 +129,10 @@ final class Scripts {
             """);
 
     /**
-     * KEYS lease, cred; ARGV owner, channel. Drops the lease if it is still the owner's, and the
-     * owner's claim if one is left (its refresh failed, or was never sent). Returns 1 (lease) + 2
+     * KEYS lease, cred; ARGV owner, channel, {@code keep} or {@code drop}. Drops the lease if it is
+     * still the owner's, and the owner's claim if one is left (its refresh failed, or was never
+     * sent) unless told to {@code keep} it (its refresh token was answered, the new credential not
+     * saved: the claim holds the other hosts back until it is orphaned). Returns 1 (lease) + 2
      * (claim); 0 when neither was the owner's any more.
      */
     static final Script RELEASE = new Script("release", """
@@ -139,7 +141,7 @@ final class Scripts {
               redis.call('DEL', KEYS[1])
               released = 1
             end
-            if redis.call('HGET', KEYS[2], 'claim') == ARGV[1] then
+            if ARGV[3] ~= 'keep' and redis.call('HGET', KEYS[2], 'claim') == ARGV[1] then
               redis.call('HSET', KEYS[2], 'claim', '', 'claim_fence', '', 'claim_at_ms', '')
               released = released + 2
             end

@@ -53,22 +53,11 @@ final class Writes {
                 RedisLease::release, (lease, error) -> lease.release(), RedisLease::release);
     }
 
-    /** The presenter's save: generation {@code claim.gen() + 1} of the claim's epoch. */
+    /** The presenter's save: generation {@code claim.gen() + 1} of the claim's epoch, tried again while Redis does not answer. */
     private Mono<Void> onClaim(RedisLease lease, RedisLease.Claim claim, Blob blob) {
-        return run("claim", lease, claim.epoch(), claim.epoch(), claim.gen(), blob).flatMap(answer -> {
-            long code = Scripts.at(answer, 0);
-            if (code == 1) {
-                lease.claimSaved();
-                store.history().wrote(claim.epoch(), Scripts.at(answer, 1), blob.hasRefreshToken());
-                return Mono.empty();
-            }
-            if (code == -5) {
-                return Mono.error(CredentialDowngradeException.refreshTokenWouldBeLost(store.describe()));
-            }
-            return Mono.error(CredentialBusyException.unavailable(store.describe(), "not saved: generation " + claim.gen()
-                    + (code == -6 ? " was claimed by another holder after orphanTimeout" : " moved on to " + Scripts.at(answer, 1))
-                    + " meanwhile; this host keeps the token it got and the stored credential is adopted when it is valid"));
-        });
+        BlobCipher.Sealed sealed = seal(blob, claim.epoch(), claim.gen());
+        return ClaimSave.run(store, lease, claim, sealed, blob.hasRefreshToken(),
+                run("claim", lease, claim.epoch(), claim.epoch(), claim.gen(), blob, sealed));
     }
 
     /** A save ({@code lease}) or clear ({@code clear}) by the holder of {@code lease}, on the generation it reads first. */
@@ -79,9 +68,11 @@ final class Writes {
             }
             String epoch = record.epoch() != null ? record.epoch() : store.ids().newEpoch();
             String newEpoch = mode.equals("clear") ? store.ids().newEpoch() : epoch;
-            return run(mode, lease, epoch, newEpoch, record.gen(), blob).flatMap(answer -> {
+            return run(mode, lease, epoch, newEpoch, record.gen(), blob, seal(blob, newEpoch, record.gen())).flatMap(answer -> {
                 long code = Scripts.at(answer, 0);
                 if (code == 1) {
+                    // Every SAVE empties the claim: a later save under this lease goes on the record as written now.
+                    lease.claimDone();
                     store.history().wrote(newEpoch, Scripts.at(answer, 1), blob.hasRefreshToken());
                     log.debug("{}: {} generation {}", store.describe(), mode.equals("clear") ? "cleared, now" : "wrote",
                             Scripts.at(answer, 1));
@@ -110,9 +101,13 @@ final class Writes {
         }
     }
 
-    private Mono<List<Object>> run(String mode, RedisLease lease, String epoch, String newEpoch, long gen, Blob blob) {
-        BlobCipher.Sealed sealed = blob.isEmpty() ? new BlobCipher.Sealed("", "")
-                : store.cipher().seal(blob.json(), store.keys().aad(newEpoch, gen + 1));
+    /** {@code blob} sealed as generation {@code gen + 1} of {@code epoch}. */
+    private BlobCipher.Sealed seal(Blob blob, String epoch, long gen) {
+        return blob.isEmpty() ? new BlobCipher.Sealed("", "") : store.cipher().seal(blob.json(), store.keys().aad(epoch, gen + 1));
+    }
+
+    private Mono<List<Object>> run(String mode, RedisLease lease, String epoch, String newEpoch, long gen, Blob blob,
+                                   BlobCipher.Sealed sealed) {
         return store.connections().redis()
                 .flatMap(redis -> Scripts.SAVE.multi(redis, store.recordAndLease(), mode, lease.owner(), Long.toString(gen), epoch,
                         sealed.blob(), sealed.keyId(), blob.hasRefreshToken() ? "1" : "0", blob.accessTokenExpiry(),

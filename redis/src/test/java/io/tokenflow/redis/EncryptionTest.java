@@ -70,6 +70,20 @@ class EncryptionTest {
     }
 
     @Test
+    void aKeyIdWithDotsSealsRecordsThatAnotherStoreOpens() {
+        RedisStores s = stores();
+        Map<String, javax.crypto.SecretKey> keyring = Map.of("2024.06.k1", RedisStores.key(1));
+        RedisCredentialStore store = s.track(s.builder("dotted").keyring(keyring, "2024.06.k1").build());
+        store.save(FIRST).block(WAIT);
+        store.save(StoreContractTest.generation(2)).block(WAIT);
+
+        RedisCredentialStore other = s.track(s.builder("dotted").keyring(keyring, "2024.06.k1").build());
+        assertThat(server.hash(Keys.of("tokenflow:", "dotted").cred())).containsEntry("kid", "2024.06.k1");
+        assertThat(other.load().block(WAIT)).isEqualTo(StoreContractTest.generation(2));
+        assertThat(store.load().block(WAIT)).isEqualTo(StoreContractTest.generation(2));
+    }
+
+    @Test
     void aWrongKeyIsRefused() {
         RedisStores s = stores();
         s.store("wrong-key").save(FIRST).block(WAIT);
@@ -106,6 +120,16 @@ class EncryptionTest {
         copyHash(Keys.of("tokenflow:", "original").cred(), Keys.of("tokenflow:", "copy").cred());
 
         refusedNamingTheStore(stores.store("copy"), "cannot be decrypted with key 'k1'");
+    }
+
+    @Test
+    void aRecordCopiedToAPrefixAndNameThatSpellTheSameIsRefused() {
+        RedisStores s = stores();
+        RedisCredentialStore original = s.track(s.builder("pi").keyPrefix("tokenflow:a").build());
+        original.save(FIRST).block(WAIT);
+        copyHash(Keys.of("tokenflow:a", "pi").cred(), Keys.of("tokenflow:", "api").cred());
+
+        refusedNamingTheStore(s.store("api"), "cannot be decrypted with key 'k1'");
     }
 
     @Test

@@ -6,14 +6,15 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A store whose refresh lease stops right before (or right after) the claim it makes, telling
- * {@code reached} and then waiting for {@code go}: a test stands the process (or Redis) still
- * exactly there. Only the first claim waits ({@code go} completes once).
+ * A store whose refresh lease stops right before (or right after) the claim it makes, or whose
+ * save stops right before it runs (the authorization server has answered the refresh token then),
+ * telling {@code reached} and then waiting for {@code go}: a test stands the process (or Redis)
+ * still exactly there. Only the first claim or save waits ({@code go} completes once).
  */
 final class HookedStore implements CredentialStore {
 
     /** Where the lease stops. */
-    enum Stop { BEFORE_CLAIM, AFTER_CLAIM }
+    enum Stop { BEFORE_CLAIM, AFTER_CLAIM, BEFORE_SAVE }
 
     private final CredentialStore store;
     private final Stop stop;
@@ -34,7 +35,7 @@ final class HookedStore implements CredentialStore {
 
     @Override
     public Mono<Void> save(Credential credential) {
-        return store.save(credential);
+        return stop == Stop.BEFORE_SAVE ? Mono.fromRunnable(reached).then(go).then(store.save(credential)) : store.save(credential);
     }
 
     @Override
@@ -58,7 +59,11 @@ final class HookedStore implements CredentialStore {
             @Override
             public Mono<Void> beforeRefresh(Credential presenting) {
                 Mono<Void> wait = Mono.fromRunnable(reached).then(go);
-                return stop == Stop.BEFORE_CLAIM ? wait.then(lease.beforeRefresh(presenting)) : lease.beforeRefresh(presenting).then(wait);
+                return switch (stop) {
+                    case BEFORE_CLAIM -> wait.then(lease.beforeRefresh(presenting));
+                    case AFTER_CLAIM -> lease.beforeRefresh(presenting).then(wait);
+                    case BEFORE_SAVE -> lease.beforeRefresh(presenting);
+                };
             }
         });
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tokenflow.core.AccessToken;
 import io.tokenflow.core.store.Credential;
+import io.tokenflow.test.Await;
 import io.tokenflow.test.LocalRedisServerExtension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -59,7 +61,49 @@ class LeastPrivilegeTest {
 
             assertThat(seen).isEqualTo(StoreContractTest.generation(3));
             assertThat(store.load().block(WAIT)).as("after the clear").isNull();
-            assertThat(REDIS.server().command("ACL", "LOG")).as("ACL refusals").isEqualTo(List.of());
+            assertThat((List<?>) REDIS.server().command("ACL", "LOG")).as("ACL refusals of the documented user")
+                    .noneMatch(entry -> ((List<?>) entry).contains("tokenflow"));
         }
+    }
+    /**
+     * A user whose ACL lacks the channels ({@code &tokenflow:*}) cannot subscribe: the store keeps
+     * polling, and each refused subscription's connection is closed, not left open per attempt.
+     */
+    @Test
+    void aRefusedSubscriptionClosesItsConnection() {
+        REDIS.server().command("ACL", "SETUSER", "nochannel", "on", ">test-password", "resetchannels", "~tokenflow:*", "+@read",
+                "+@write", "+eval", "+evalsha", "+publish", "+subscribe", "+ping", "+time");
+        REDIS.server().command("ACL", "LOG", "RESET");
+        try (RedisStores stores = new RedisStores(REDIS.server())) {
+            String uri = "redis://nochannel:test-password@127.0.0.1:" + REDIS.server().port();
+            RedisCredentialStore store = stores.track(stores.bare(uri).name("no-channel").plaintext()
+                    .pollInterval(Duration.ofMillis(50)).build());
+            Disposable watching = store.changes().subscribe();
+            try {
+                Await.until(WAIT, "ten subscriptions refused", () -> refusedSubscriptions() >= 10);
+
+                assertThat(connectionsOf("nochannel")).as("connections open for the store (commands, at most one "
+                        + "subscription being tried)").isBetween(1L, 2L);
+            } finally {
+                watching.dispose();
+            }
+        }
+    }
+
+    private static long refusedSubscriptions() {
+        List<?> log = (List<?>) REDIS.server().command("ACL", "LOG");
+        long refused = 0;
+        for (Object entry : log) {
+            List<?> fields = (List<?>) entry;
+            if ("channel".equals(fields.get(fields.indexOf("reason") + 1))) {
+                refused += (Long) fields.get(fields.indexOf("count") + 1);
+            }
+        }
+        return refused;
+    }
+
+    private static long connectionsOf(String user) {
+        String clients = (String) REDIS.server().command("CLIENT", "LIST");
+        return clients.lines().filter(line -> line.contains(" user=" + user + " ")).count();
     }
 }

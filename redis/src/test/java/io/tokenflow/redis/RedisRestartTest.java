@@ -1,20 +1,31 @@
 package io.tokenflow.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tokenflow.core.AccessToken;
+import io.tokenflow.core.CredentialBusyException;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState.Status;
+import io.tokenflow.core.store.Credential;
+import io.tokenflow.core.store.CredentialStore;
 import io.tokenflow.test.Await;
 import io.tokenflow.test.ChildJvm;
 import io.tokenflow.test.EmbeddedAuthorizationServer;
 import io.tokenflow.test.LocalRedisServerExtension;
 import io.tokenflow.test.RefreshTokenFamily;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * Redis stops and comes back, with persistence (an append-only file fsynced on every write): while
@@ -59,6 +70,86 @@ class RedisRestartTest {
             assertThat(host.token().block(WAIT).value()).isEqualTo(family.currentAccessToken().orElseThrow());
             assertThat(server.rotations()).isEqualTo(1);
             assertThat(server.invalidGrants()).isZero();
+        }
+    }
+
+    /**
+     * The server rotated, then Redis went away before the presenter could save: the save is tried
+     * again once Redis is back, so the record never keeps offering the used refresh token (which
+     * the next host would send: a reuse, the family revoked).
+     */
+    @Test
+    @Timeout(60)
+    void aSaveThatFailsAfterTheServerRotatedIsTriedAgainOnceRedisIsBackAndNoRefreshTokenIsSentTwice()
+            throws InterruptedException {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
+            EmbeddedAuthorizationServer server = services.server();
+            RefreshTokenFamily family = server.startFamily(Services.PUBLIC_CLIENT);
+            stores.store("rotated-save").save(Services.seed("at-0", family)).block(WAIT);
+            CountDownLatch answered = new CountDownLatch(1);
+            Sinks.Empty<Void> go = Sinks.empty();
+            TokenService presenter = services.publicClient(new HookedStore(stores.store("rotated-save"),
+                    HookedStore.Stop.BEFORE_SAVE, answered::countDown, go.asMono()));
+            presenter.token().block(WAIT);
+            TokenService next = services.publicClient(stores.store("rotated-save"));
+            next.token().block(WAIT);
+
+            Mono<String> refreshing = presenter.refresh().map(AccessToken::value).cache();
+            refreshing.subscribe(t -> { }, e -> { });
+            assertThat(answered.await(10, TimeUnit.SECONDS)).as("the server answered the refresh token").isTrue();
+            REDIS.server().shutDown();
+            go.tryEmitEmpty();
+            REDIS.server().restart();
+            String rotated = refreshing.block(WAIT);
+            Await.until(WAIT, "the next host adopts the rotation saved once redis is back",
+                    () -> rotated.equals(next.token().map(AccessToken::value).onErrorReturn("").block(WAIT)));
+            assertThat(REDIS.server().hash(Keys.of("tokenflow:", "rotated-save").cred())).containsEntry("gen", "2")
+                    .containsEntry("claim", "");
+            String renewed = next.refresh().map(AccessToken::value).onErrorResume(e -> Mono.just("failed: " + e)).block(WAIT);
+
+            assertThat(renewed).as("the next host renews the saved rotation").isEqualTo(family.currentAccessToken().orElseThrow());
+            assertThat(server.reuseDetections()).as("reuse detections").isZero();
+            assertThat(server.invalidGrants()).as("invalid_grant answers").isZero();
+            assertThat(server.rotations()).isEqualTo(2);
+            assertThat(server.presentedRefreshTokens()).as("each refresh token sent once")
+                    .containsExactlyElementsOf(family.refreshTokens().subList(0, 2));
+            assertThat(REDIS.server().hash(Keys.of("tokenflow:", "rotated-save").cred())).containsEntry("gen", "3");
+        }
+    }
+
+    /**
+     * The save of a rotation never lands (Redis is gone for longer than the save is tried): the
+     * release keeps the claim, so that the other hosts wait for orphanTimeout (then take it over,
+     * a lost rotation) instead of sending the used refresh token at once.
+     */
+    @Test
+    @Timeout(60)
+    void aReleaseAfterARotationThatCouldNotBeSavedKeepsTheClaim() {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
+            RefreshTokenFamily family = services.server().startFamily(Services.PUBLIC_CLIENT);
+            Credential seed = Services.seed("at-0", family);
+            RedisCredentialStore presenter = stores.store("unsaved");
+            presenter.save(seed).block(WAIT);
+            CredentialStore.RefreshLease lease = presenter.acquireRefreshLease().block(WAIT);
+            lease.beforeRefresh(seed).block(WAIT);
+            String owner = REDIS.server().hash(Keys.of("tokenflow:", "unsaved").cred()).get("claim");
+
+            REDIS.server().shutDown();
+            Credential rotated = Credential.builder()
+                    .accessToken(AccessToken.of("at-1", "Bearer", Instant.now().plus(Duration.ofHours(1)), Set.of()))
+                    .refreshToken("rt-1").build();
+            assertThatThrownBy(() -> presenter.save(rotated).block(WAIT)).isInstanceOf(CredentialBusyException.class);
+            REDIS.server().restart();
+            Await.until(WAIT, "the presenter reaches redis again", () -> presenter.load().hasElement().onErrorReturn(false).block(WAIT));
+            lease.release().block(WAIT);
+
+            assertThat(REDIS.server().hash(Keys.of("tokenflow:", "unsaved").cred())).as("the record after the release")
+                    .containsEntry("gen", "1").containsEntry("claim", owner);
+            assertThat(REDIS.server().command("EXISTS", Keys.of("tokenflow:", "unsaved").lease())).as("the lease").isEqualTo(0L);
+            RedisCredentialStore other = stores.store("unsaved");
+            other.acquireRefreshLease().flatMap(next -> next.beforeRefresh(seed)).block(WAIT);
+            assertThat(REDIS.server().hash(Keys.of("tokenflow:", "unsaved").cred()).get("claim"))
+                    .as("taken over once orphaned").isNotEqualTo(owner);
         }
     }
 

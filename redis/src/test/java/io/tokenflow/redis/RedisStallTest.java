@@ -2,6 +2,7 @@ package io.tokenflow.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tokenflow.core.CredentialBusyException;
 import io.tokenflow.core.TokenService;
 import io.tokenflow.core.WorkloadState.Status;
 import io.tokenflow.test.Await;
@@ -12,6 +13,7 @@ import io.tokenflow.test.RequestHold;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -109,6 +111,47 @@ class RedisStallTest {
             assertThat(server.rotations()).isEqualTo(1);
             assertThat(server.invalidGrants()).isZero();
             assertThat(server.reuseDetections()).isZero();
+        }
+    }
+    /** A script running past the busy threshold makes Redis answer {@code -BUSY}: a pause, not a broken setup. */
+    @Test
+    @Timeout(60)
+    void aServerBusyWithALongScriptIsUnreachableForAWhileNotBroken() throws InterruptedException {
+        try (Services services = new Services(Services.startServer()); RedisStores stores = new RedisStores(REDIS.server())) {
+            RefreshTokenFamily family = services.server().startFamily(Services.PUBLIC_CLIENT);
+            RedisCredentialStore store = stores.store("busy");
+            store.save(Services.seed("at-0", family)).block(WAIT);
+            store.load().block(WAIT);
+            REDIS.server().command("CONFIG", "SET", "busy-reply-threshold", "100");
+            Thread busy = new Thread(() -> {
+                try {
+                    REDIS.server().command("EVAL", "while true do end", "0");
+                } catch (RuntimeException killedOrTimedOut) {
+                    // SCRIPT KILL ends it with an error reply.
+                }
+            });
+            busy.start();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            try {
+                Await.until(WAIT, "redis answers BUSY", () -> store.load().then(Mono.just(false))
+                        .onErrorResume(e -> Mono.fromRunnable(() -> failure.set(e)).thenReturn(true)).block(WAIT));
+            } finally {
+                Await.until(WAIT, "the script is killed", () -> {
+                    try {
+                        REDIS.server().command("SCRIPT", "KILL");
+                        return true;
+                    } catch (IllegalStateException notYetRunning) {
+                        return notYetRunning.getMessage().contains("NOTBUSY");
+                    }
+                });
+                busy.join(10_000);
+                REDIS.server().command("CONFIG", "SET", "busy-reply-threshold", "5000");
+            }
+
+            assertThat(failure.get()).isInstanceOf(CredentialBusyException.class)
+                    .hasMessageContaining("redis is unreachable or too slow").hasMessageContaining("BUSY");
+            assertThat(store.load().block(WAIT).refreshToken()).as("read again once the script is gone")
+                    .contains(family.currentRefreshToken());
         }
     }
 }

@@ -16,14 +16,14 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Stores on one {@link LocalRedisServer} for tests, with the fast timings of this module's tests
- * (lease 3 s, orphan timeout 5 s, poll 100 ms, command timeout 1 s) and a test keyring; each store
+ * (lease 3 s, orphan timeout 6 s, poll 100 ms, command timeout 1 s) and a test keyring; each store
  * on its own {@link RedisClient} configured as the docs ask (REJECT_COMMANDS), as separate hosts
  * would be. {@link #close()} closes them all.
  */
 final class RedisStores implements AutoCloseable {
 
     static final Duration LEASE_TTL = Duration.ofSeconds(3);
-    static final Duration ORPHAN_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration ORPHAN_TIMEOUT = Duration.ofSeconds(6);
     static final Duration POLL = Duration.ofMillis(100);
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(1);
     static final Duration WAIT = Duration.ofSeconds(10);
