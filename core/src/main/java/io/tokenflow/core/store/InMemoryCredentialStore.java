@@ -29,9 +29,13 @@ public final class InMemoryCredentialStore implements CredentialStore {
     private volatile @Nullable Credential current;
     /** Made on the first {@link #changes()}: a store nobody watches (a service's default one) holds no sink. */
     private Sinks.@Nullable Many<Credential> changes;
-    // Guarded by this: whether a refresh holds the lease, and who waits for it (made when someone first waits).
-    private boolean leased;
-    private @Nullable ArrayDeque<MonoSink<RefreshLease>> waiting;
+    /** Marks the lease held with nobody waiting. */
+    private static final Object HELD = new Object();
+    /**
+     * Guarded by this, one field so that an idle store costs no more: {@code null} when the lease is
+     * free, {@link #HELD} when a refresh holds it, the queue of waiters when others wait for it.
+     */
+    private @Nullable Object lease;
 
     private InMemoryCredentialStore(@Nullable Credential initial) {
         this.current = initial;
@@ -90,14 +94,11 @@ public final class InMemoryCredentialStore implements CredentialStore {
         return Mono.<RefreshLease>create(sink -> {
             boolean free;
             synchronized (this) {
-                free = !leased;
+                free = lease == null;
                 if (free) {
-                    leased = true;
+                    lease = HELD;
                 } else {
-                    if (waiting == null) {
-                        waiting = new ArrayDeque<>();
-                    }
-                    waiting.add(sink);
+                    waiters().add(sink);
                 }
             }
             if (free) {
@@ -105,8 +106,8 @@ public final class InMemoryCredentialStore implements CredentialStore {
             } else {
                 sink.onCancel(() -> {
                     synchronized (this) {
-                        if (waiting != null) {
-                            waiting.remove(sink);
+                        if (lease instanceof ArrayDeque<?> queue) {
+                            queue.remove(sink);
                         }
                     }
                 });
@@ -114,13 +115,24 @@ public final class InMemoryCredentialStore implements CredentialStore {
         }).doOnDiscard(Lease.class, Lease::releaseNow);
     }
 
+    /** The queue of waiters, made when the first one comes; the caller holds this and the lease is held. */
+    @SuppressWarnings("unchecked")
+    private ArrayDeque<MonoSink<RefreshLease>> waiters() {
+        if (lease instanceof ArrayDeque<?> queue) {
+            return (ArrayDeque<MonoSink<RefreshLease>>) queue;
+        }
+        ArrayDeque<MonoSink<RefreshLease>> queue = new ArrayDeque<>();
+        lease = queue;
+        return queue;
+    }
+
     /** The next waiter gets the lease, or it is free. */
     private void handOn() {
         MonoSink<RefreshLease> next;
         synchronized (this) {
-            next = waiting == null ? null : waiting.poll();
+            next = lease instanceof ArrayDeque<?> ? waiters().poll() : null;
             if (next == null) {
-                leased = false;
+                lease = null;
                 return;
             }
         }
