@@ -30,6 +30,7 @@ import org.springframework.web.reactive.function.client.WebClientResponseExcepti
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -251,12 +252,24 @@ public final class Demo {
                 .build();
         // A call may take longer than a second (waiting for the first token): drop the ticks meanwhile
         // rather than fail the interval, which cannot wait.
-        return Flux.interval(Duration.ofSeconds(1))
+        Sinks.Empty<Void> stop = Sinks.empty();
+        Mono<Void> calls = Flux.interval(Duration.ofSeconds(1))
+                .takeUntilOther(stop.asMono())
                 .onBackpressureDrop()
                 .concatMap(tick -> client.get().uri("/hello").retrieve().bodyToMono(String.class)
                         .map(body -> "GET /hello -> 200 " + body)
                         .onErrorResume(e -> Mono.just("GET /hello -> " + outcome(e))))
-                .subscribe(this::say);
+                .doOnNext(this::say)
+                .then()
+                .cache();
+        Disposable running = calls.subscribe();
+        // Stopping lets the call in flight finish (a few ms) instead of cancelling it mid-answer, which
+        // Spring's WebClient reports as an error nobody can handle ("body released due to cancellation").
+        return () -> {
+            stop.tryEmitEmpty();
+            calls.timeout(Duration.ofSeconds(5), Mono.empty()).onErrorResume(e -> Mono.empty()).block();
+            running.dispose();
+        };
     }
 
     private static String outcome(Throwable e) {

@@ -29,12 +29,14 @@ class DemoTest {
     private static String output = "";
     private static List<String> secretFindings = List.of();
     private static int logEvents;
+    private static List<String> droppedErrors = List.of();
 
     /** The demo's output and every log line it causes are scanned for its client's secret, in any form. */
     @BeforeAll
     static void runTheScriptedScenario() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         try (SecretScan scan = SecretScan.attach();
+                io.tokenflow.test.LogCapture operators = io.tokenflow.test.LogCapture.of("reactor.core.publisher.Operators");
                 PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8)) {
             scan.basicCredentials("demo-client", "demo-secret");
             exitCode = new Demo(out).runScripted(0);
@@ -42,6 +44,7 @@ class DemoTest {
             scan.text("demo output", output);
             logEvents = scan.logEvents();
             secretFindings = scan.findings();
+            droppedErrors = operators.messages();
         }
     }
 
@@ -54,6 +57,12 @@ class DemoTest {
                 "STARTING", "RUNNING", "DEGRADED", "AUTH_RETRYING", "RUNNING", "UNAUTHENTICATED", "RUNNING");
         assertThat(output).contains("GET /hello -> 200 hello", "GET /hello -> not sent, no token (AUTH_RETRYING",
                 "GET /hello -> not sent, no token (UNAUTHENTICATED", "script: done, every state reached");
+    }
+
+    /** Stopping lets the call in flight end: cancelled mid-answer, WebClient drops an error nobody can handle. */
+    @Test
+    void theScenarioEndsWithoutAnErrorNobodyHandles() {
+        assertThat(droppedErrors).as("Reactor's dropped errors and values").isEmpty();
     }
 
     @Test
