@@ -18,6 +18,16 @@ final class NonceChallenge {
     static final String DPOP_NONCE = "DPoP-Nonce";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    static {
+        // Jackson makes its tree deserializer on first use under a lock: make it here, once, so that
+        // two event loops reading their first proof at once do not park on that lock (BlockHound).
+        try {
+            JSON.readTree("{\"nonce\":\"n\"}");
+        } catch (IOException impossible) {
+            throw new ExceptionInInitializerError(impossible);
+        }
+    }
+
     private NonceChallenge() {
     }
 

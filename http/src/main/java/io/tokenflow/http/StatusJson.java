@@ -20,6 +20,16 @@ final class StatusJson {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
+    static {
+        // Jackson makes its serializers on first use under a lock: make them here, once, so that two
+        // event loops answering their first /status at once do not park on that lock (BlockHound).
+        try {
+            MAPPER.writeValueAsString(MAPPER.createArrayNode().add(MAPPER.createObjectNode().put("warm", 1).putNull("up")));
+        } catch (JsonProcessingException impossible) {
+            throw new ExceptionInInitializerError(impossible);
+        }
+    }
+
     private StatusJson() {
     }
 
