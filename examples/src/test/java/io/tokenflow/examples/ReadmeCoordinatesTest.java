@@ -66,6 +66,21 @@ class ReadmeCoordinatesTest {
         assertThat(DocsSnippetsTest.normalize(use.group(1))).isEqualTo(DocsSnippetsTest.normalize(region.group(1)));
     }
 
+    /**
+     * The README's command for the Boot variant picks its main class with {@code -Dexec.mainClass}:
+     * that class exists, and the examples' exec configuration takes the property (a fixed
+     * {@code <mainClass>} would run the plain demo instead).
+     */
+    @Test
+    void theBootDemoCommandRunsTheClassItNames() throws Exception {
+        Matcher command = Pattern.compile("exec:java -DskipTests -Dexec\\.mainClass=(\\S+)")
+                .matcher(Files.readString(ROOT.resolve("README.md")));
+        assertThat(command.find()).as("the Boot demo's command in the README").isTrue();
+        assertThat(Class.forName(command.group(1))).isNotNull();
+        assertThat(Files.readString(ROOT.resolve("examples/pom.xml"))).contains("<mainClass>${exec.mainClass}</mainClass>",
+                "<exec.mainClass>io.tokenflow.examples.demo.Demo</exec.mainClass>");
+    }
+
     /** The XML blocks of the README's "Add it to your build", in order. */
     private static List<String> readmeBlocks() throws IOException {
         String readme = Files.readString(ROOT.resolve("README.md"));
