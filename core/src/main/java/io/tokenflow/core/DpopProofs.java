@@ -141,9 +141,9 @@ final class DpopProofs {
             throw new IllegalArgumentException("not an absolute request URI with a host: " + uri.getScheme() + "://" + host + uri.getRawPath());
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        String hostPart = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
         try {
-            return new URI(uri.getScheme().toLowerCase(Locale.ROOT) + "://" + hostPart.toLowerCase(Locale.ROOT)
+            // getHost() keeps an IPv6 literal's brackets.
+            return new URI(uri.getScheme().toLowerCase(Locale.ROOT) + "://" + host.toLowerCase(Locale.ROOT)
                     + (uri.getPort() >= 0 ? ":" + uri.getPort() : "") + path);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("not a request URI: " + uri.getScheme() + "://" + host + path, e);

@@ -118,11 +118,7 @@ final class RefreshCycle {
         log.fallingBackToOwnGrant(refused);
         return RequestEvents.observed(events, clock, endpoint.ownGrantType(), () -> endpoint.fetchWithOwnGrant(base), this::remediated)
                 .onErrorMap(RefreshCycle::mayNotUseOwnGrant, notAllowed -> refused)
-                .flatMap(fresh -> store.clear().then(save(fresh)).onErrorResume(notCleared -> {
-                    // As save(..) does: a store that fails keeps nobody from the token in hand.
-                    log.notSaved(notCleared);
-                    return Mono.just(fresh);
-                }));
+                .flatMap(fresh -> kept(fresh, store.clear().then(store.save(fresh))));
     }
 
     private static boolean mayNotUseOwnGrant(Throwable e) {
@@ -161,8 +157,13 @@ final class RefreshCycle {
 
     /** Saves {@code fresh}; a store that fails does not cost the new token (it is used anyway). */
     private Mono<Credential> save(Credential fresh) {
+        return kept(fresh, store.save(fresh));
+    }
+
+    /** {@code fresh} once {@code writes} (the store's writes of it) end; should they fail, {@code fresh} all the same. */
+    private Mono<Credential> kept(Credential fresh, Mono<Void> writes) {
         lastSaved = fresh;
-        return store.save(fresh)
+        return writes
                 .thenReturn(fresh)
                 .onErrorResume(e -> {
                     log.notSaved(e);

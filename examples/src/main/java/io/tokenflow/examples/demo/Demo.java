@@ -267,7 +267,7 @@ public final class Demo {
         // Spring's WebClient reports as an error nobody can handle ("body released due to cancellation").
         return () -> {
             stop.tryEmitEmpty();
-            calls.timeout(Duration.ofSeconds(5), Mono.empty()).onErrorResume(e -> Mono.empty()).block();
+            calls.timeout(Duration.ofSeconds(5), Mono.empty()).block();
             running.dispose();
         };
     }
